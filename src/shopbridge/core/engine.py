@@ -1,0 +1,368 @@
+"""`Engine.send()`: pace → transport → decide → act, for one request, until it is settled.
+
+The engine knows HTTP and nothing of Kanal or Karla: a dialect hands it a `Request`, its
+decision table and its error-body parser, and gets back a `Reply` (the request succeeded) or a
+typed `RequestError` (it did not, and the policy will not try again).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+import orjson
+from attrs import define, field, frozen
+
+from shopbridge.core.errors import RateLimitedError, RequestError, error_class_for
+from shopbridge.core.outcome import (
+    ErrorBody,
+    FailureKind,
+    HttpResponse,
+    Outcome,
+    RequestFacts,
+    TransportFailure,
+    freeze_field_errors,
+)
+from shopbridge.core.pacing import Pacer, PacingTimeoutError
+from shopbridge.core.retry import Retrier, RetryPolicy, RetrySignal, RetryState
+from shopbridge.core.table import DecisionTable, is_ambiguous
+from shopbridge.core.transport import Transport, TransportError
+from shopbridge.core.verdict import Action, Verdict, WaitSource
+from shopbridge.core.waits import parse_rate_limit
+
+__all__ = ["Engine", "ErrorParser", "Reply", "Request", "encode_json"]
+
+logger = logging.getLogger("shopbridge")
+
+ErrorParser = Callable[[int, Any], "ErrorBody | None"]
+"""A dialect's reader of error bodies: ``(status, decoded JSON or None) -> ErrorBody``."""
+
+_REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid")
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, Decimal) and value.is_finite():
+        # Exact digits on the wire: 49.90 stays "49.90", never 49.899999999999999.
+        return orjson.Fragment(str(value))
+    msg = f"{type(value).__name__} is not JSON serialisable"
+    raise TypeError(msg)
+
+
+def encode_json(payload: object) -> bytes:
+    """Encode a request body; `Decimal` keeps its exact digits."""
+    return orjson.dumps(payload, default=_json_default)
+
+
+def _decode_json(body: bytes) -> Any:
+    if not body:
+        return None
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+
+
+@frozen(kw_only=True)
+class Request:
+    """One API call, as a dialect describes it to the engine.
+
+    Attributes:
+        method: the HTTP method.
+        path: the path below the base URL, percent-encoded.
+        json: the JSON body (already validated and unstructured), or ``None``.
+        idempotent: whether the API deduplicates it, so an ambiguous failure may be resent.
+        pace_key: the store or shop whose rate limit this request counts against.
+    """
+
+    method: str
+    path: str
+    json: Any = None
+    idempotent: bool
+    pace_key: str
+
+
+@frozen(kw_only=True)
+class Reply:
+    """A request that succeeded.
+
+    Attributes:
+        status: the HTTP status.
+        data: the decoded JSON body, or ``None`` when empty or not JSON.
+        body: the raw body.
+        headers: the response headers.
+        verdict: the verdict of the last attempt (`DONE` or `ALREADY_EXISTED`).
+        attempts: attempts made.
+        request_id: the server's request id, if it sent one.
+    """
+
+    status: int
+    data: Any = field(repr=False)
+    body: bytes = field(repr=False)
+    headers: Mapping[str, str] = field(repr=False)
+    verdict: Verdict
+    attempts: int
+    request_id: str | None = None
+
+
+@define(kw_only=True)
+class _Call(RetryState):
+    request: Request
+    body: bytes | None
+    after_ambiguous: bool = False
+    last: Outcome | None = None
+
+
+class Engine:
+    """Sends requests for one client: paces them, retries them, and classifies every answer.
+
+    Args:
+        transport: the HTTP transport.
+        table: the dialect's decision table.
+        parse_error: the dialect's error-body parser.
+        policy: the retry policy.
+        pacer: the per-store limiters.
+        secrets: strings that must never appear in an error message (the API key).
+        clock: a monotonic clock, for deadlines and pacing.
+        wallclock: the wall clock, for HTTP-date and epoch wait hints.
+        rng: the source of backoff jitter.
+    """
+
+    def __init__(
+        self,
+        *,
+        transport: Transport,
+        table: DecisionTable,
+        parse_error: ErrorParser,
+        policy: RetryPolicy,
+        pacer: Pacer,
+        secrets: Sequence[str] = (),
+        clock: Callable[[], float] = time.monotonic,
+        wallclock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.transport = transport
+        self.table = table
+        self.policy = policy
+        self.pacer = pacer
+        self._parse_error = parse_error
+        self._secrets = tuple(secret for secret in secrets if len(secret) >= 4)
+        self._clock = clock
+        self._wallclock = wallclock
+        self._retrier: Retrier[_Call, Reply] = Retrier(
+            policy,
+            self._attempt,
+            clock=clock,
+            rng=rng if rng is not None else random.Random(),  # noqa: S311 - jitter, not crypto
+            on_wait=self._log_wait,
+        )
+
+    async def send(self, request: Request) -> Reply:
+        """Send `request` until it succeeds or the policy gives up.
+
+        Returns:
+            The reply of the attempt that succeeded.
+
+        Raises:
+            RequestError: the subclass for the last verdict's action, carrying the verdict.
+        """
+        now = self._clock()
+        deadline = self.policy.deadline
+        call = _Call(
+            started_at=now,
+            deadline_at=None if deadline is None else now + deadline,
+            request=request,
+            body=None if request.json is None else encode_json(request.json),
+        )
+        try:
+            return await self._retrier(call)
+        except RetrySignal as signal:
+            self._log_give_up(call, signal.verdict, signal.plan.give_up)
+            raise self._error(call, signal.verdict, gave_up=signal.plan.give_up) from None
+
+    async def _attempt(self, call: _Call) -> Reply:
+        request = call.request
+        limiter = self.pacer.limiter(request.pace_key)
+        try:
+            ticket = await limiter.acquire(deadline=call.deadline_at)
+        except PacingTimeoutError as exc:
+            verdict = Verdict(
+                action=Action.WAIT_RETRY_AFTER,
+                reason="The store's rate-limit window is spent and frees only after the deadline.",
+                rule="pacing",
+                wait=exc.wait,
+                wait_source=WaitSource.PACING,
+            )
+            gave_up = f"the store's window frees in {exc.wait:.3g} s, past the deadline"
+            self._log_give_up(call, verdict, gave_up)
+            raise self._error(call, verdict, gave_up=gave_up) from None
+        call.attempts += 1
+        timeout = self.policy.attempt_timeout
+        remaining = call.remaining(self._clock())
+        if remaining is not None:
+            timeout = max(min(timeout, remaining), 0.001)
+        outcome: Outcome
+        try:
+            raw = await self.transport.request(
+                request.method, request.path, body=call.body, time_limit=timeout
+            )
+        except TransportError as exc:
+            limiter.release(ticket, None)
+            outcome = exc.failure
+        except BaseException:  # cancelled: give the permit back, then stop
+            limiter.release(ticket, None)
+            raise
+        else:
+            wall = self._wallclock()
+            limiter.release(ticket, parse_rate_limit(raw.headers, wall))
+            data = _decode_json(raw.body)
+            error = None if 200 <= raw.status < 300 else self._parse_error(raw.status, data)
+            outcome = HttpResponse(
+                status=raw.status, headers=raw.headers, body=raw.body, data=data, error=error
+            )
+        facts = RequestFacts(
+            method=request.method,
+            idempotent=request.idempotent,
+            after_ambiguous=call.after_ambiguous,
+        )
+        verdict = self.table.decide(outcome, facts, now=self._wallclock())
+        call.last = outcome
+        if is_ambiguous(outcome):
+            call.after_ambiguous = True
+        if verdict.action is Action.WAIT_RETRY_AFTER:
+            # One 429 pauses every task of the store, not only this one.
+            limiter.pause(verdict.wait if verdict.wait is not None else self.policy.backoff_base)
+        if verdict.succeeded and isinstance(outcome, HttpResponse):
+            self._log_done(call, verdict)
+            return Reply(
+                status=outcome.status,
+                data=outcome.data,
+                body=outcome.body,
+                headers=outcome.headers,
+                verdict=verdict,
+                attempts=call.attempts,
+                request_id=_request_id(outcome.headers),
+            )
+        if verdict.retryable:
+            raise RetrySignal(verdict, call)
+        self._log_give_up(call, verdict, None)
+        raise self._error(call, verdict, gave_up=None)
+
+    def _redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def _error(self, call: _Call, verdict: Verdict, *, gave_up: str | None) -> RequestError:
+        outcome = call.last
+        error: ErrorBody | None = None
+        failure: FailureKind | None = None
+        request_id: str | None = None
+        if isinstance(outcome, HttpResponse):
+            error = outcome.error
+            request_id = _request_id(outcome.headers)
+        elif isinstance(outcome, TransportFailure):
+            failure = outcome.kind
+        if error is not None and self._secrets:
+            error = ErrorBody(
+                key=error.key,
+                message=None if error.message is None else self._redact(error.message),
+                field_errors=freeze_field_errors(
+                    {
+                        path: [self._redact(message) for message in messages]
+                        for path, messages in error.field_errors.items()
+                    }
+                ),
+                retry_after=error.retry_after,
+                type=error.type,
+            )
+        cls = RateLimitedError if verdict.rule == "pacing" else error_class_for(verdict.action)
+        return cls(
+            verdict,
+            method=call.request.method,
+            path=call.request.path,
+            error=error,
+            failure=failure,
+            request_id=request_id,
+            attempts=call.attempts,
+            gave_up=gave_up,
+        )
+
+    def _time_left(self, call: _Call) -> str:
+        remaining = call.remaining(self._clock())
+        return "no deadline" if remaining is None else f"{max(remaining, 0.0):.3g} s left"
+
+    def _describe(self, call: _Call, verdict: Verdict) -> str:
+        outcome = call.last
+        if isinstance(outcome, TransportFailure):
+            return f"{outcome.kind.value} ({outcome.detail})"
+        return str(verdict.status) if verdict.status is not None else "not sent"
+
+    def _log_done(self, call: _Call, verdict: Verdict) -> None:
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s attempt %d: %s %s [%s]; %s",
+                call.request.method,
+                call.request.path,
+                call.attempts,
+                self._describe(call, verdict),
+                verdict.action.name,
+                verdict.rule,
+                self._time_left(call),
+                extra=_extra(call, verdict),
+            )
+
+    def _log_wait(self, signal: RetrySignal[_Call]) -> None:
+        if logger.isEnabledFor(logging.INFO):
+            call, verdict, plan = signal.state, signal.verdict, signal.plan
+            source = plan.source.value if plan.source is not None else "backoff"
+            logger.info(
+                "%s %s attempt %d: %s %s [%s]; retrying in %.3g s (%s); %s",
+                call.request.method,
+                call.request.path,
+                call.attempts,
+                self._describe(call, verdict),
+                verdict.action.name,
+                verdict.rule,
+                plan.wait,
+                source,
+                self._time_left(call),
+                extra={**_extra(call, verdict), "wait": plan.wait, "wait_source": source},
+            )
+
+    def _log_give_up(self, call: _Call, verdict: Verdict, gave_up: str | None) -> None:
+        if logger.isEnabledFor(logging.WARNING):
+            logger.warning(
+                "%s %s attempt %d: %s %s [%s]; %s; %s",
+                call.request.method,
+                call.request.path,
+                call.attempts,
+                self._describe(call, verdict),
+                verdict.action.name,
+                verdict.rule,
+                f"gave up: {gave_up}" if gave_up else verdict.reason,
+                self._time_left(call),
+                extra=_extra(call, verdict),
+            )
+
+
+def _extra(call: _Call, verdict: Verdict) -> dict[str, object]:
+    return {
+        "attempt": call.attempts,
+        "rule": verdict.rule,
+        "action": verdict.action.value,
+        "status": verdict.status,
+        "method": call.request.method,
+        "path": call.request.path,
+    }
+
+
+def _request_id(headers: Mapping[str, str]) -> str | None:
+    for name in _REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value:
+            return value
+    return None

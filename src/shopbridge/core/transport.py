@@ -1,0 +1,234 @@
+"""The HTTP transport: one aiohttp session, and the one place aiohttp's errors are mapped.
+
+Every aiohttp/asyncio failure becomes a `TransportError` carrying a `TransportFailure` of one
+`FailureKind`, most specific first (DNS and TLS before "connect", connect timeouts before read
+timeouts). Redirects are never followed. Headers are never logged and never put in an error.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import platform
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import aiohttp
+from attrs import frozen
+from multidict import CIMultiDictProxy
+from yarl import URL
+
+from shopbridge.core.errors import ConfigurationError
+from shopbridge.core.outcome import FailureKind, TransportFailure
+
+if TYPE_CHECKING:
+    import ssl
+    from collections.abc import Iterator, Mapping
+
+
+__all__ = ["RawResponse", "Transport", "TransportError", "check_base_url", "user_agent"]
+
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+
+
+class TransportError(Exception):
+    """No usable response arrived; `failure` says why."""
+
+    def __init__(self, failure: TransportFailure) -> None:
+        super().__init__(f"{failure.kind.value}: {failure.detail}")
+        self.failure = failure
+
+
+@frozen
+class RawResponse:
+    """A response as received: status, headers (case-insensitive) and the whole body."""
+
+    status: int
+    headers: CIMultiDictProxy[str]
+    body: bytes
+
+
+def user_agent(version: str) -> str:
+    """The ``User-Agent`` shopbridge sends."""
+    return (
+        f"shopbridge/{version} aiohttp/{aiohttp.__version__} "
+        f"{platform.python_implementation()}/{platform.python_version()}"
+    )
+
+
+def is_loopback(host: str | None) -> bool:
+    """Whether `host` names this machine."""
+    if host is None:
+        return False
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(base_url: str, *, allow_insecure_http: bool) -> URL:
+    """Validate a base URL and return it without a trailing slash.
+
+    Raises:
+        ConfigurationError: it is not an absolute http(s) URL, it carries credentials, a query
+            or a fragment, or it is plain ``http://`` to a host other than this machine without
+            ``allow_insecure_http=True``.
+    """
+    try:
+        url = URL(base_url)
+    except (TypeError, ValueError) as exc:
+        msg = f"base_url {base_url!r} is not a URL: {exc}"
+        raise ConfigurationError(msg) from None
+    if url.scheme not in ("http", "https") or not url.host:
+        msg = (
+            f"base_url {base_url!r} must be an absolute http(s) URL, "
+            "such as 'https://api.getkanal.com/api/v1'"
+        )
+        raise ConfigurationError(msg)
+    if url.user is not None or url.password is not None:
+        msg = "base_url must not contain credentials; pass the key as api_key"
+        raise ConfigurationError(msg)
+    if url.query_string or url.fragment:
+        msg = (
+            f"base_url {url.with_query(None).with_fragment(None)} must not have a query or fragment"
+        )
+        raise ConfigurationError(msg)
+    if url.scheme == "http" and not allow_insecure_http and not is_loopback(url.host):
+        msg = (
+            f"base_url {base_url!r} is plain http to {url.host}: the API key would cross the "
+            "network unencrypted. Use https://, or pass allow_insecure_http=True if you "
+            "really mean it."
+        )
+        raise ConfigurationError(msg)
+    return url.with_path(url.path.rstrip("/"))
+
+
+@contextmanager
+def _mapped_errors() -> Iterator[None]:
+    """Turn aiohttp's and asyncio's exceptions into `TransportError`, most specific first.
+
+    `asyncio.CancelledError` passes through untouched on purpose: a cancelled request (Ctrl-C
+    in the blocking client, a task group tearing down) must stop, not be retried as if the
+    network had failed.
+    """
+    kind: FailureKind
+    try:
+        yield
+    except aiohttp.ClientConnectorDNSError as exc:
+        kind, detail = FailureKind.DNS, f"cannot resolve {exc.host}"
+    except aiohttp.ClientSSLError as exc:
+        kind, detail = FailureKind.TLS, f"TLS failed with {exc.host}:{exc.port}"
+    except aiohttp.ConnectionTimeoutError:
+        kind, detail = FailureKind.CONNECT_TIMEOUT, "connect timeout"
+    except aiohttp.ClientConnectorError as exc:
+        kind, detail = FailureKind.CONNECT, f"cannot connect to {exc.host}:{exc.port}"
+    except (aiohttp.SocketTimeoutError, aiohttp.ServerTimeoutError, TimeoutError):
+        kind, detail = FailureKind.READ_TIMEOUT, "no answer in time"
+    except aiohttp.ServerDisconnectedError:
+        kind, detail = FailureKind.DISCONNECTED, "server disconnected"
+    except aiohttp.ClientPayloadError:
+        kind, detail = FailureKind.DISCONNECTED, "response cut short"
+    except (aiohttp.ClientConnectionError, ConnectionError) as exc:
+        kind, detail = FailureKind.DISCONNECTED, type(exc).__name__
+    else:
+        return
+    raise TransportError(TransportFailure(kind=kind, detail=detail)) from None
+
+
+class Transport:
+    """One aiohttp session for one base URL. Open it inside the event loop that will use it.
+
+    Args:
+        base_url: the API's base URL, already checked by `check_base_url`.
+        headers: headers sent with every request (credentials included; never logged).
+        connect_timeout: seconds to establish a connection.
+        max_connections: the connection pool's size.
+        ssl_context: a custom SSL context (corporate CA, client certificate), or ``None``.
+        trust_env: read proxies and ``.netrc`` from the environment, as aiohttp does.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: URL,
+        headers: Mapping[str, str],
+        connect_timeout: float,
+        max_connections: int = 100,
+        ssl_context: ssl.SSLContext | None = None,
+        trust_env: bool = False,
+    ) -> None:
+        self._base = str(base_url)
+        self._headers = dict(headers)
+        self._connect_timeout = connect_timeout
+        self._max_connections = max_connections
+        self._ssl: ssl.SSLContext | bool = ssl_context if ssl_context is not None else True
+        self._trust_env = trust_env
+        self._session: aiohttp.ClientSession | None = None
+
+    def __repr__(self) -> str:
+        return f"Transport(base_url={self._base!r})"
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the session is open."""
+        return self._session is not None and not self._session.closed
+
+    async def open(self) -> None:
+        """Open the session on the running event loop (idempotent)."""
+        if self.is_open:
+            return
+        connector = aiohttp.TCPConnector(limit=self._max_connections, ssl=self._ssl)
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            headers=self._headers,
+            trust_env=self._trust_env,
+            raise_for_status=False,
+            auto_decompress=True,
+        )
+
+    async def close(self) -> None:
+        """Close the session and its connections (idempotent)."""
+        session, self._session = self._session, None
+        if session is not None and not session.closed:
+            await session.close()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: bytes | None,
+        time_limit: float,
+        headers: Mapping[str, str] | None = None,
+    ) -> RawResponse:
+        """Send one request and read the whole answer.
+
+        Args:
+            method: the HTTP method.
+            path: the path below the base URL, already percent-encoded.
+            body: the JSON body, already encoded, or ``None``.
+            time_limit: seconds for the whole attempt, connection included.
+            headers: extra headers for this request.
+
+        Raises:
+            TransportError: no usable response arrived.
+        """
+        if self._session is None:
+            await self.open()
+        assert self._session is not None  # noqa: S101 - open() just set it
+        url = URL(self._base + path, encoded=True)
+        client_timeout = aiohttp.ClientTimeout(
+            total=time_limit, connect=min(self._connect_timeout, time_limit)
+        )
+        with _mapped_errors():
+            async with self._session.request(
+                method,
+                url,
+                data=body,
+                headers=headers,
+                timeout=client_timeout,
+                allow_redirects=False,
+            ) as response:
+                payload = await response.read()
+        return RawResponse(response.status, response.headers, payload)
