@@ -17,7 +17,12 @@ from typing import Any
 import orjson
 from attrs import define, field, frozen
 
-from shopbridge.core.errors import RateLimitedError, RequestError, error_class_for
+from shopbridge.core.errors import (
+    RateLimitedError,
+    RequestError,
+    ValidationError,
+    error_class_for,
+)
 from shopbridge.core.outcome import (
     ErrorBody,
     FailureKind,
@@ -96,6 +101,8 @@ class Reply:
         headers: the response headers.
         verdict: the verdict of the last attempt (`DONE` or `ALREADY_EXISTED`).
         attempts: attempts made.
+        after_ambiguous: whether an earlier attempt ended ambiguously (it may have been
+            applied before its answer was lost).
         request_id: the server's request id, if it sent one.
     """
 
@@ -105,6 +112,7 @@ class Reply:
     headers: Mapping[str, str] = field(repr=False)
     verdict: Verdict
     attempts: int
+    after_ambiguous: bool = False
     request_id: str | None = None
 
 
@@ -169,13 +177,21 @@ class Engine:
         Raises:
             RequestError: the subclass for the last verdict's action, carrying the verdict.
         """
+        try:
+            body = None if request.json is None else encode_json(request.json)
+        except (TypeError, orjson.JSONEncodeError) as exc:
+            raise ValidationError.before_sending(
+                method=request.method,
+                path=request.path,
+                field_errors={"": [f"The body cannot be sent as JSON: {exc}."]},
+            ) from None
         now = self._clock()
         deadline = self.policy.deadline
         call = _Call(
             started_at=now,
             deadline_at=None if deadline is None else now + deadline,
             request=request,
-            body=None if request.json is None else encode_json(request.json),
+            body=body,
         )
         try:
             return await self._retrier(call)
@@ -230,6 +246,7 @@ class Engine:
         )
         verdict = self.table.decide(outcome, facts, now=self._wallclock())
         call.last = outcome
+        after_ambiguous = call.after_ambiguous
         if is_ambiguous(outcome):
             call.after_ambiguous = True
         if verdict.action is Action.WAIT_RETRY_AFTER:
@@ -244,6 +261,7 @@ class Engine:
                 headers=outcome.headers,
                 verdict=verdict,
                 attempts=call.attempts,
+                after_ambiguous=after_ambiguous,
                 request_id=_request_id(outcome.headers),
             )
         if verdict.retryable:
@@ -354,6 +372,7 @@ def _extra(call: _Call, verdict: Verdict) -> dict[str, object]:
         "attempt": call.attempts,
         "rule": verdict.rule,
         "action": verdict.action.value,
+        "reason": verdict.reason,
         "status": verdict.status,
         "method": call.request.method,
         "path": call.request.path,

@@ -28,14 +28,15 @@ credential: messages from the server pass through the client's redaction first.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from shopbridge.core.outcome import NO_FIELD_ERRORS
-from shopbridge.core.verdict import Action
+from shopbridge.core.outcome import NO_FIELD_ERRORS, freeze_field_errors
+from shopbridge.core.verdict import Action, Verdict
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from shopbridge.core.outcome import ErrorBody, FailureKind, FieldErrors
-    from shopbridge.core.verdict import Verdict
 
 __all__ = [
     "BlockingCallInEventLoopWarning",
@@ -152,6 +153,23 @@ class ValidationError(PayloadRejectedError):
 
     `field_errors` holds the same dot paths and messages the server would have answered with.
     """
+
+    RULE = "client-validation"
+    REASON = "The record breaks the API's validation rules: fix the payload; nothing was sent."
+
+    @classmethod
+    def before_sending(
+        cls, *, method: str, path: str, field_errors: Mapping[str, Any]
+    ) -> ValidationError:
+        """The error for a record rejected before any request was made."""
+        verdict = Verdict(action=Action.FIX_PAYLOAD, reason=cls.REASON, rule=cls.RULE)
+        return cls(
+            verdict,
+            method=method,
+            path=path,
+            field_errors=freeze_field_errors(field_errors),
+            attempts=0,
+        )
 
 
 class CredentialsRejectedError(RequestError):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 from typing import TYPE_CHECKING
 
 from attrs import frozen
@@ -64,7 +65,7 @@ class StoreLimiter:
         clock: a monotonic clock in seconds.
     """
 
-    def __init__(self, *, window: float, clock: Callable[[], float]) -> None:
+    def __init__(self, *, window: float, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self.window = window
         self.limit: int | None = None
@@ -175,9 +176,13 @@ class StoreLimiter:
             return  # an answer older than the newest one seen says nothing new
         self._observed_seq = ticket.seq
         self._server_remaining = state.remaining
-        if self._window_start is None:
-            # Joined a window already running: its start is unknown but not later than now.
+        end = self._estimated_window_end()
+        if self._window_start is None or (end is not None and end <= now):
+            # Joined a window already running, or one whose start went unseen after the
+            # estimated one ended: its start is unknown but not later than now.
             self._window_start = now
+            self._window_start_exact = False
+            self._window_end = None
         if state.reset_after is not None:
             self._window_end = now + state.reset_after
 
@@ -206,7 +211,7 @@ class Pacer:
         clock: a monotonic clock in seconds.
     """
 
-    def __init__(self, *, window: float, clock: Callable[[], float]) -> None:
+    def __init__(self, *, window: float, clock: Callable[[], float] = time.monotonic) -> None:
         self._window = window
         self._clock = clock
         self._limiters: dict[str, StoreLimiter] = {}

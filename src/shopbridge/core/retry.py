@@ -84,14 +84,15 @@ class RetryPolicy:
             return Plan(give_up=f"{verdict.action.name} is not retried")
         if attempts >= self.max_attempts:
             return Plan(give_up=f"{attempts} attempts made, the most this policy allows")
+        deadline = "the" if self.deadline is None else f"the {self.deadline:g} s"
         if remaining is not None and remaining <= 0:
-            return Plan(give_up=f"the {self.deadline:g} s deadline has passed")
+            return Plan(give_up=f"{deadline} deadline has passed")
         if verdict.wait is not None and verdict.wait_source is not None:
             if remaining is not None and verdict.wait >= remaining:
                 return Plan(
                     give_up=f"the server asked to wait {verdict.wait:.3g} s "
-                    f"({verdict.wait_source.value}), but only {remaining:.3g} s of the "
-                    f"{self.deadline:g} s deadline remain"
+                    f"({verdict.wait_source.value}), but only {remaining:.3g} s of "
+                    f"{deadline} deadline remain"
                 )
             return Plan(wait=verdict.wait, source=verdict.wait_source)
         wait = rng.uniform(0.0, self.backoff_ceiling(attempts))
@@ -173,7 +174,13 @@ class Retrier(Generic[_S, _R]):
             giveup=self._give_up,
             logger=None,
         )
-        self._run: Callable[[_S], Awaitable[_R]] = decorate(attempt)
+
+        # backoff picks its asyncio loop only for a coroutine *function*: give it one, whatever
+        # kind of callable `attempt` is (an object with an async __call__, a partial, a lambda).
+        async def run(state: _S) -> _R:
+            return await attempt(state)
+
+        self._run: Callable[[_S], Awaitable[_R]] = decorate(run)
 
     async def __call__(self, state: _S) -> _R:
         """Run the attempts for one request."""

@@ -173,7 +173,12 @@ def _index_by_failure(rules: tuple[Rule, ...]) -> dict[FailureKind, tuple[Rule, 
             rule
             for rule in rules
             if rule.failure is kind
-            or (rule.failure is None and rule.status is None and rule.key is None)
+            or (
+                rule.failure is None
+                and rule.status is None
+                and rule.key is None
+                and rule.header is None
+            )
         )
         for kind in FailureKind
     }

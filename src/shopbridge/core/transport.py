@@ -23,6 +23,7 @@ from shopbridge.core.outcome import FailureKind, TransportFailure
 if TYPE_CHECKING:
     import ssl
     from collections.abc import Iterator, Mapping
+    from types import SimpleNamespace
 
 
 __all__ = ["RawResponse", "Transport", "TransportError", "check_base_url", "user_agent"]
@@ -104,8 +105,16 @@ def check_base_url(base_url: str, *, allow_insecure_http: bool) -> URL:
     return url.with_path(url.path.rstrip("/"))
 
 
+async def _note_headers_sent(
+    session: aiohttp.ClientSession,
+    context: SimpleNamespace,
+    params: aiohttp.TraceRequestHeadersSentParams,
+) -> None:
+    context.trace_request_ctx["sent"] = True
+
+
 @contextmanager
-def _mapped_errors() -> Iterator[None]:
+def _mapped_errors(progress: dict[str, bool]) -> Iterator[None]:
     """Turn aiohttp's and asyncio's exceptions into `TransportError`, most specific first.
 
     `asyncio.CancelledError` passes through untouched on purpose: a cancelled request (Ctrl-C
@@ -124,9 +133,14 @@ def _mapped_errors() -> Iterator[None]:
     except aiohttp.ClientConnectorError as exc:
         kind, detail = FailureKind.CONNECT, f"cannot connect to {exc.host}:{exc.port}"
     except (aiohttp.SocketTimeoutError, aiohttp.ServerTimeoutError, TimeoutError):
-        kind, detail = FailureKind.READ_TIMEOUT, "no answer in time"
+        if progress["sent"]:
+            kind, detail = FailureKind.READ_TIMEOUT, "no answer in time"
+        else:  # the whole-attempt limit ran out while connecting: nothing was sent
+            kind, detail = FailureKind.CONNECT_TIMEOUT, "connect timeout"
     except aiohttp.ServerDisconnectedError:
         kind, detail = FailureKind.DISCONNECTED, "server disconnected"
+    except aiohttp.ClientResponseError:
+        kind, detail = FailureKind.DISCONNECTED, "malformed response"
     except aiohttp.ClientPayloadError:
         kind, detail = FailureKind.DISCONNECTED, "response cut short"
     except (aiohttp.ClientConnectionError, ConnectionError) as exc:
@@ -179,12 +193,15 @@ class Transport:
         if self.is_open:
             return
         connector = aiohttp.TCPConnector(limit=self._max_connections, ssl=self._ssl)
+        tracing = aiohttp.TraceConfig()
+        tracing.on_request_headers_sent.append(_note_headers_sent)
         self._session = aiohttp.ClientSession(
             connector=connector,
             headers=self._headers,
             trust_env=self._trust_env,
             raise_for_status=False,
             auto_decompress=True,
+            trace_configs=[tracing],
         )
 
     async def close(self) -> None:
@@ -221,7 +238,8 @@ class Transport:
         client_timeout = aiohttp.ClientTimeout(
             total=time_limit, connect=min(self._connect_timeout, time_limit)
         )
-        with _mapped_errors():
+        progress = {"sent": False}
+        with _mapped_errors(progress):
             async with self._session.request(
                 method,
                 url,
@@ -229,6 +247,7 @@ class Transport:
                 headers=headers,
                 timeout=client_timeout,
                 allow_redirects=False,
+                trace_request_ctx=progress,
             ) as response:
                 payload = await response.read()
         return RawResponse(response.status, response.headers, payload)

@@ -45,8 +45,8 @@ EPOCH_THRESHOLD = 1_000_000_000
 """An ``X-RateLimit-Reset`` at or above this (September 2001) is a Unix timestamp; below it, a
 number of seconds. Laravel and GitHub send timestamps, the IETF draft sends seconds."""
 
-_SECONDS = re.compile(r"\d{1,12}(?:\.\d{1,9})?")
-_INTEGER = re.compile(r"\d{1,12}")
+_SECONDS = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,9})?")
+_INTEGER = re.compile(r"[0-9]{1,12}")
 
 
 @frozen
@@ -77,6 +77,23 @@ def _bounded(seconds: float) -> float:
     return min(max(seconds, 0.0), MAX_SERVER_WAIT)
 
 
+def _parse_amount(value: object) -> float | None:
+    # A finite, non-negative number, not yet bounded (the unit is the caller's).
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return None if value < 0 else float(min(value, 2**53))
+    if isinstance(value, float):
+        return value if math.isfinite(value) and value >= 0 else None
+    if isinstance(value, str | bytes):
+        text = value.decode("latin-1") if isinstance(value, bytes) else value
+        text = text.strip()
+        if _SECONDS.fullmatch(text) is None:
+            return None
+        return float(text)
+    return None
+
+
 def parse_delay_seconds(value: object) -> float | None:
     """Read a delay given as seconds: ``"2"``, ``"1.5"``, ``2``, ``1.5``.
 
@@ -84,20 +101,8 @@ def parse_delay_seconds(value: object) -> float | None:
         The delay, bounded to `MAX_SERVER_WAIT`; ``None`` for junk, negative, NaN or infinite
         values and for booleans.
     """
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        number = float(value)
-        if math.isnan(number) or number < 0:
-            return None
-        return _bounded(number)  # +inf is bounded like any other huge value
-    if isinstance(value, str | bytes):
-        text = value.decode("latin-1") if isinstance(value, bytes) else value
-        text = text.strip()
-        if _SECONDS.fullmatch(text) is None:
-            return None
-        return _bounded(float(text))
-    return None
+    amount = _parse_amount(value)
+    return None if amount is None else _bounded(amount)
 
 
 def _parse_http_date(text: str, now: float) -> float | None:
@@ -163,7 +168,7 @@ def server_wait(
     """
     raw_ms = headers.get("retry-after-ms")
     if raw_ms is not None:
-        millis = parse_delay_seconds(raw_ms)
+        millis = _parse_amount(raw_ms)
         if millis is not None:
             # Bounded in milliseconds first, then converted: a huge value stays huge.
             return ServerWait(_bounded(millis / 1000.0), WaitSource.RETRY_AFTER_MS)

@@ -1,0 +1,68 @@
+"""Kanal's commerce API: the async client, its blocking twin, the models and the decision table.
+
+The sandbox (an in-memory fake of the API) is `shopbridge.kanal.sandbox`.
+"""
+
+from __future__ import annotations
+
+from shopbridge.kanal.client import (
+    DEFAULT_BASE_URL,
+    RATE_WINDOW,
+    AsyncCheckouts,
+    AsyncCustomers,
+    AsyncKanal,
+    AsyncOrders,
+    AsyncShipments,
+)
+from shopbridge.kanal.models import (
+    UNSET,
+    Checkout,
+    CheckoutRecord,
+    CheckoutStatus,
+    CheckoutUpdate,
+    Customer,
+    CustomerRecord,
+    Order,
+    OrderRecord,
+    OrderUpdate,
+    Shipment,
+    ShipmentRecord,
+    ShipmentStatus,
+    Unset,
+    Upserted,
+)
+from shopbridge.kanal.sync import Checkouts, Customers, Kanal, Orders, Shipments
+from shopbridge.kanal.table import ERROR_KEYS, KANAL_TABLE, parse_error
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "ERROR_KEYS",
+    "KANAL_TABLE",
+    "RATE_WINDOW",
+    "UNSET",
+    "AsyncCheckouts",
+    "AsyncCustomers",
+    "AsyncKanal",
+    "AsyncOrders",
+    "AsyncShipments",
+    "Checkout",
+    "CheckoutRecord",
+    "CheckoutStatus",
+    "CheckoutUpdate",
+    "Checkouts",
+    "Customer",
+    "CustomerRecord",
+    "Customers",
+    "Kanal",
+    "Order",
+    "OrderRecord",
+    "OrderUpdate",
+    "Orders",
+    "Shipment",
+    "ShipmentRecord",
+    "ShipmentStatus",
+    "Shipments",
+    "Unset",
+    "Upserted",
+    "parse_error",
+]

@@ -23,6 +23,7 @@ import math
 import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -114,7 +115,11 @@ def _string(path: str, max_length: int | None = None, *, required: bool = False)
 
 
 def _tags(path: str) -> tuple[FieldRule, ...]:
-    return (FieldRule(path=path, kind=Kind.LIST), FieldRule(path=f"{path}.*", kind=Kind.STRING))
+    # Laravel's `tags.*: string` has no `nullable`: a null element fails the string rule.
+    return (
+        FieldRule(path=path, kind=Kind.LIST),
+        FieldRule(path=f"{path}.*", kind=Kind.STRING, nullable=False),
+    )
 
 
 def _metadata(path: str = "metadata") -> FieldRule:
@@ -138,7 +143,7 @@ def _customer_fields(prefix: str) -> tuple[FieldRule, ...]:
 def _line_items() -> tuple[FieldRule, ...]:
     return (
         FieldRule(path="line_items", kind=Kind.LIST),
-        FieldRule(path="line_items.*", kind=Kind.OBJECT, free_form=True),
+        FieldRule(path="line_items.*", kind=Kind.OBJECT, free_form=True, nullable=False),
     )
 
 
@@ -271,8 +276,12 @@ def _expand(path: str, data: Any) -> Iterator[tuple[str, Any]]:
 def _is_number(value: Any) -> bool:
     if isinstance(value, bool):
         return False
-    if isinstance(value, int | float):
+    if isinstance(value, int):
+        return True
+    if isinstance(value, float):
         return math.isfinite(value)
+    if isinstance(value, Decimal):
+        return value.is_finite()
     return isinstance(value, str) and _NUMERIC.fullmatch(value) is not None
 
 
@@ -283,6 +292,8 @@ def _is_integer(value: Any) -> bool:
         return True
     if isinstance(value, float):
         return value.is_integer()
+    if isinstance(value, Decimal):
+        return value.is_finite() and value == value.to_integral_value()
     return isinstance(value, str) and _INTEGER.fullmatch(value) is not None
 
 
@@ -325,7 +336,8 @@ def _check_number(rule: FieldRule, attribute: str, value: Any) -> str | None:
         return f"The {attribute} field must be an integer."
     if rule.kind is Kind.NUMBER and not _is_number(value):
         return f"The {attribute} field must be a number."
-    if rule.minimum is not None and float(value) < rule.minimum:
+    number = value if isinstance(value, int | float | Decimal) else float(value)
+    if rule.minimum is not None and number < rule.minimum:
         return f"The {attribute} field must be at least {rule.minimum:g}."
     return None
 

@@ -37,6 +37,7 @@ ERROR_KEYS: Mapping[str, str] = {
 """Kanal's documented error strings, and the key each one gets in an `ErrorBody`."""
 
 VALIDATION_KEY = "validation_failed"
+RECORD_NOT_FOUND_KEY = "record_not_found"
 METHOD_NOT_ALLOWED_KEY = "method_not_allowed"
 
 
@@ -60,7 +61,11 @@ def parse_error(status: int, data: Any) -> ErrorBody | None:
     if status == 422 and isinstance(errors, Mapping):
         return ErrorBody(key=VALIDATION_KEY, message=text, field_errors=errors)
     key = ERROR_KEYS.get(text) if text is not None else None
-    if key is None and status == 405:
+    if key is None and status == 404 and isinstance(error, str):
+        # Kanal's own 404s are {"error": ...}: the store one is known, any other is the
+        # record's (its wording is not documented). A 404 without that shape is not Kanal's.
+        key = RECORD_NOT_FOUND_KEY
+    elif key is None and status == 405:
         key = METHOD_NOT_ALLOWED_KEY
     return ErrorBody(key=key, message=text, retry_after=data.get("retry_after"))
 
@@ -104,23 +109,25 @@ _KANAL_RULES = (
         key="store_not_found",
     ),
     _row(
-        "404-route",
-        Action.FAIL,
-        "No such route: check base_url (it ends in /api/v1).",
-        status=404,
-        key="route_not_found",
-    ),
-    _row(
         "404-delete",
         Action.DONE,
         "Already gone: deleting a record that does not exist leaves it deleted.",
         status=404,
+        key=RECORD_NOT_FOUND_KEY,
         method="DELETE",
     ),
     _row(
         "404",
         Action.NOT_FOUND,
         "Record not found: check that the record exists for PATCH/DELETE, do NOT retry.",
+        status=404,
+        key=RECORD_NOT_FOUND_KEY,
+    ),
+    _row(
+        "404-route",
+        Action.FAIL,
+        "A 404 without Kanal's error body: no Kanal route answered; check base_url (it ends "
+        "in /api/v1).",
         status=404,
     ),
     _row(
