@@ -46,6 +46,9 @@ logger = logging.getLogger("shopbridge")
 ErrorParser = Callable[[int, Any], "ErrorBody | None"]
 """A dialect's reader of error bodies: ``(status, decoded JSON or None) -> ErrorBody``."""
 
+_PACING_LOG_THRESHOLD = 0.05
+"""Pacing waits shorter than this (the first request of a store going alone) are not logged."""
+
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid")
 
 
@@ -216,6 +219,17 @@ class Engine:
             self._log_give_up(call, verdict, gave_up)
             raise self._error(call, verdict, gave_up=gave_up) from None
         call.attempts += 1
+        if ticket.waited >= _PACING_LOG_THRESHOLD and logger.isEnabledFor(logging.INFO):
+            logger.info(
+                "%s %s attempt %d: waited %.3g s for the rate-limit window of %r (%s)",
+                request.method,
+                request.path,
+                call.attempts,
+                ticket.waited,
+                request.pace_key,
+                self._time_left(call),
+                extra={"attempt": call.attempts, "wait": ticket.waited, "wait_source": "pacing"},
+            )
         timeout = self.policy.attempt_timeout
         remaining = call.remaining(self._clock())
         if remaining is not None:
@@ -322,13 +336,14 @@ class Engine:
     def _log_done(self, call: _Call, verdict: Verdict) -> None:
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
-                "%s %s attempt %d: %s %s [%s]; %s",
+                "%s %s attempt %d: %s %s [%s] %s (%s)",
                 call.request.method,
                 call.request.path,
                 call.attempts,
                 self._describe(call, verdict),
                 verdict.action.name,
                 verdict.rule,
+                verdict.reason,
                 self._time_left(call),
                 extra=_extra(call, verdict),
             )
@@ -338,13 +353,14 @@ class Engine:
             call, verdict, plan = signal.state, signal.verdict, signal.plan
             source = plan.source.value if plan.source is not None else "backoff"
             logger.info(
-                "%s %s attempt %d: %s %s [%s]; retrying in %.3g s (%s); %s",
+                "%s %s attempt %d: %s %s [%s] %s Retrying in %.3g s (%s; %s)",
                 call.request.method,
                 call.request.path,
                 call.attempts,
                 self._describe(call, verdict),
                 verdict.action.name,
                 verdict.rule,
+                verdict.reason,
                 plan.wait,
                 source,
                 self._time_left(call),
@@ -354,14 +370,15 @@ class Engine:
     def _log_give_up(self, call: _Call, verdict: Verdict, gave_up: str | None) -> None:
         if logger.isEnabledFor(logging.WARNING):
             logger.warning(
-                "%s %s attempt %d: %s %s [%s]; %s; %s",
+                "%s %s attempt %d: %s %s [%s] %s %s (%s)",
                 call.request.method,
                 call.request.path,
                 call.attempts,
                 self._describe(call, verdict),
                 verdict.action.name,
                 verdict.rule,
-                f"gave up: {gave_up}" if gave_up else verdict.reason,
+                verdict.reason,
+                f"Gave up: {gave_up}." if gave_up else "Not retried.",
                 self._time_left(call),
                 extra=_extra(call, verdict),
             )

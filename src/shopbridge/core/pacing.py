@@ -54,6 +54,8 @@ class Ticket:
 
     seq: int
     sent_at: float
+    waited: float = 0.0
+    """Seconds the request waited for the store's window or pause before being sent."""
 
 
 class StoreLimiter:
@@ -130,6 +132,7 @@ class StoreLimiter:
         Raises:
             PacingTimeoutError: the wait would pass `deadline`.
         """
+        started = self._clock()
         async with self._lock:
             waited = False
             if not self._answered.is_set() and self._in_flight:
@@ -150,7 +153,7 @@ class StoreLimiter:
                 self.waits += 1
             self._sent += 1
             self._in_flight += 1
-            return Ticket(seq=self._sent, sent_at=now)
+            return Ticket(seq=self._sent, sent_at=now, waited=now - started)
 
     def release(self, ticket: Ticket, state: RateLimitState | None) -> None:
         """Give back a permit, with what the answer said about the window (if anything).

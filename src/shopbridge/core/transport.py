@@ -203,6 +203,11 @@ class Transport:
             auto_decompress=True,
             trace_configs=[tracing],
         )
+        if "_retry_connection" in aiohttp.ClientSession.ATTRS:
+            # aiohttp silently resends PUT and DELETE once after a disconnect, with no public
+            # switch (aio-libs/aiohttp#10790): one attempt would be two requests, uncounted,
+            # and never classified. Every resend goes through the decision table instead.
+            self._session._retry_connection = False
 
     async def close(self) -> None:
         """Close the session and its connections (idempotent)."""

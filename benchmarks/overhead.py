@@ -1,0 +1,249 @@
+"""What shopbridge costs over bare aiohttp, side by side in one run.
+
+The same N order upserts go to the same Kanal sandbox (its own process, rate limit and faults
+off) through:
+
+* bare aiohttp (one session, orjson bodies, status checked): the floor;
+* `AsyncKanal` (validation, pacing, the decision table, retries armed, typed results);
+* the blocking `Kanal` (the same, through its portal), at concurrency 1 only.
+
+Each variant runs at concurrency 1 and 32, interleaved round by round so that drift in the
+machine's speed hits every variant alike; the table reports the median round. Throughput is
+compared as a ratio to bare aiohttp; client CPU per request (this process only: the sandbox
+runs in another one) shows the overhead even where the server is the bottleneck. The cost of
+one `decide()` call closes the table.
+
+Usage::
+
+    python benchmarks/overhead.py [--records 2000] [--rounds 3] [--write]
+
+``--write`` replaces the "overhead" section of ``benchmarks/RESULTS.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import timeit
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+import orjson
+
+from shopbridge.core.outcome import HttpResponse, RequestFacts
+from shopbridge.kanal import KANAL_TABLE, AsyncKanal, Kanal, parse_error
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Iterator
+
+API_KEY = "sandbox-key"
+STORE_ID = 1
+RESULTS = Path(__file__).with_name("RESULTS.md")
+SECTION = "## Overhead: AsyncKanal vs bare aiohttp"
+
+
+def order(external_id: str) -> dict[str, Any]:
+    """One valid order, as a plain mapping (what an ETL job would hand over)."""
+    return {
+        "external_id": external_id,
+        "placed_at": "2026-05-18T10:00:00+00:00",
+        "total_price": 49.9,
+        "currency": "EUR",
+        "financial_status": "paid",
+        "customer": {"phone": "+33612345678", "external_id": "CUST-42", "first_name": "Marie"},
+        "line_items": [{"title": "T-shirt Bordeaux", "quantity": 2, "price": 24.95}],
+        "tags": ["benchmark"],
+    }
+
+
+@contextmanager
+def sandbox_process() -> Iterator[str]:
+    """The Kanal sandbox in a child process, rate limit and faults off; yields its base URL."""
+    command = [sys.executable, "-m", "shopbridge", "sandbox", "kanal", "--rate-limit", "off"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)  # noqa: S603
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        url = next(word for word in first.split() if word.startswith("http://"))
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+async def run_workers(count: int, concurrency: int, send: Callable[[int], Awaitable[None]]) -> None:
+    """Send records 0..count-1 with `concurrency` workers pulling from one counter."""
+    numbers = iter(range(count))
+
+    async def worker() -> None:
+        for number in numbers:
+            await send(number)
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+
+async def bare_aiohttp(base_url: str, prefix: str, count: int, concurrency: int) -> None:
+    """The floor: what a careful hand-written aiohttp loop does, nothing more."""
+    url = f"{base_url}/stores/{STORE_ID}/orders"
+    headers = {
+        "Authorization": f"Bearer {API_KEY}",
+        "Accept": "application/json",
+        "Content-Type": "application/json",
+    }
+    async with aiohttp.ClientSession(headers=headers) as session:
+
+        async def send(number: int) -> None:
+            body = orjson.dumps(order(f"{prefix}-{number}"))
+            async with session.post(url, data=body) as response:
+                data = orjson.loads(await response.read())
+                if response.status not in (200, 201) or "external_id" not in data:
+                    raise RuntimeError(response.status)
+
+        await run_workers(count, concurrency, send)
+
+
+async def async_kanal(base_url: str, prefix: str, count: int, concurrency: int) -> None:
+    """`AsyncKanal`: validation, pacing, decision table and typed results included."""
+    async with AsyncKanal(API_KEY, STORE_ID, base_url=base_url) as kanal:
+
+        async def send(number: int) -> None:
+            await kanal.orders.upsert(order(f"{prefix}-{number}"))
+
+        await run_workers(count, concurrency, send)
+
+
+def blocking_kanal(base_url: str, prefix: str, count: int) -> None:
+    """The blocking `Kanal`, one call after another through its portal."""
+    with Kanal(API_KEY, STORE_ID, base_url=base_url) as kanal:
+        for number in range(count):
+            kanal.orders.upsert(order(f"{prefix}-{number}"))
+
+
+def measure(run: Callable[[], None], count: int) -> tuple[float, float]:
+    """Records per second, and client CPU microseconds per record."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    run()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return count / wall, cpu / count * 1e6
+
+
+def decide_cost() -> list[tuple[str, float]]:
+    """Microseconds per `decide()` call on typical outcomes."""
+    facts = RequestFacts(method="POST", idempotent=True)
+    outcomes = {
+        "201 created": HttpResponse(status=201, headers={}),
+        "422 validation": HttpResponse(
+            status=422,
+            error=parse_error(422, {"message": "m", "errors": {"customer.phone": ["m"]}}),
+        ),
+        "429 with Retry-After": HttpResponse(
+            status=429,
+            headers={"retry-after": "17", "x-ratelimit-remaining": "0"},
+            error=parse_error(429, {"message": "Too Many Attempts."}),
+        ),
+    }
+    rows = []
+    for name, outcome in outcomes.items():
+        calls = 20_000
+        seconds = min(
+            timeit.repeat(
+                partial(KANAL_TABLE.decide, outcome, facts, now=0.0), number=calls, repeat=5
+            )
+        )
+        rows.append((name, seconds / calls * 1e6))
+    return rows
+
+
+def machine() -> str:
+    """The machine, for the results file."""
+    model = platform.processor() or "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return (
+        f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, aiohttp {aiohttp.__version__}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--records", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
+    args = parser.parse_args()
+    count: int = args.records
+
+    samples: dict[tuple[str, int], list[tuple[float, float]]] = {}
+    with sandbox_process() as base_url:
+        asyncio.run(bare_aiohttp(base_url, "warmup", 200, 8))  # warm both processes up
+        for round_number in range(args.rounds):
+            for concurrency in (1, 32):
+                for name, variant in (("bare aiohttp", bare_aiohttp), ("AsyncKanal", async_kanal)):
+                    prefix = f"{name[0]}{concurrency}r{round_number}"
+                    run = partial(asyncio.run, variant(base_url, prefix, count, concurrency))
+                    samples.setdefault((name, concurrency), []).append(measure(run, count))
+            prefix = f"k1r{round_number}"
+            samples.setdefault(("Kanal (blocking)", 1), []).append(
+                measure(partial(blocking_kanal, base_url, prefix, count), count)
+            )
+            print(f"round {round_number + 1}/{args.rounds} done", file=sys.stderr)
+
+    def median(key: tuple[str, int]) -> tuple[float, float]:
+        rate = statistics.median(rate for rate, _ in samples[key])
+        cpu = statistics.median(cpu for _, cpu in samples[key])
+        return rate, cpu
+
+    lines = [
+        "| Client | Concurrency | Records/s | vs bare aiohttp | Client CPU µs/record |",
+        "|---|---|---|---|---|",
+    ]
+    for concurrency in (1, 32):
+        floor, _ = median(("bare aiohttp", concurrency))
+        names = ["bare aiohttp", "AsyncKanal"] + (["Kanal (blocking)"] if concurrency == 1 else [])
+        for name in names:
+            rate, cpu = median((name, concurrency))
+            lines.append(
+                f"| {name} | {concurrency} | {rate:,.0f} | {rate / floor:.2f} | {cpu:.0f} |"
+            )
+    lines += ["", "| `decide()` on | µs per call |", "|---|---|"]
+    lines += [f"| {name} | {micros:.2f} |" for name, micros in decide_cost()]
+    table = "\n".join(lines)
+    print(table)
+
+    if args.write:
+        command = f"python benchmarks/overhead.py --records {count} --rounds {args.rounds}"
+        section = (
+            f"{SECTION}\n\n"
+            f"- Date: {dt.datetime.now(tz=dt.UTC):%Y-%m-%d}\n"
+            f"- Machine: {machine()}\n"
+            f"- Command: `{command}`\n"
+            f"- {count} order upserts per run, median of {args.rounds} interleaved rounds; the "
+            "sandbox runs in its own process with rate limit and faults off.\n\n"
+            f"{table}\n"
+        )
+        text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
+        if SECTION in text:
+            before, _, after = text.partition(SECTION)
+            rest = after.split("\n## ", 1)
+            text = before + section + ("\n## " + rest[1] if len(rest) > 1 else "")
+        else:
+            text = text.rstrip("\n") + "\n\n" + section
+        RESULTS.write_text(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""The read-only inspection routes: what a sandbox holds, for a test or a human with curl.
+
+No authentication, GET only, never subject to faults or the rate limit::
+
+    GET /_sandbox/                                      what this sandbox is, and its routes
+    GET /_sandbox/stats                                 the counters
+    GET /_sandbox/faults                                the faults in force
+    GET /_sandbox/{scopes}/{scope}/{resource}           the records of one store and resource
+    GET /_sandbox/{scopes}/{scope}/{resource}/{key}     one record (the key percent-encoded)
+
+``{scopes}`` is the API's word for what it partitions data by (Kanal: ``stores``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from attrs import asdict
+
+from shopbridge._sandbox.responses import json_response
+from shopbridge._sandbox.routing import decoded_segments
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from shopbridge._sandbox.server import SandboxServer
+
+__all__ = ["INSPECTION_PREFIX", "inspect", "is_inspection"]
+
+INSPECTION_PREFIX = "/_sandbox"
+
+
+def is_inspection(raw_path: str) -> bool:
+    """Whether `raw_path` is one of the inspection routes (rather than the API's)."""
+    return raw_path == INSPECTION_PREFIX or raw_path.startswith(INSPECTION_PREFIX + "/")
+
+
+def inspect(server: SandboxServer, method: str, raw_path: str) -> web.Response:
+    """Answer an inspection request from what `server` holds."""
+    if method != "GET":
+        return json_response(
+            405,
+            {"message": f"The {INSPECTION_PREFIX}/ routes are read-only: use GET."},
+            headers={"Allow": "GET"},
+        )
+    segments = decoded_segments(raw_path)[1:]
+    if not segments:
+        return json_response(200, _index(server))
+    if segments == ["stats"]:
+        return json_response(200, server.stats.to_json())
+    if segments == ["faults"]:
+        return json_response(200, {"spec": server.faults.spec(), **asdict(server.faults)})
+    if len(segments) in (3, 4) and segments[0] == server.scopes_name:
+        return _records(server, segments[1], segments[2], segments[3:])
+    return json_response(404, {"message": "Not Found"})
+
+
+def _records(server: SandboxServer, scope_text: str, resource: str, key: list[str]) -> web.Response:
+    scope = server.parse_scope(scope_text)
+    if scope is None:
+        return json_response(404, {"message": f"No {server.scopes_name} {scope_text!r}."})
+    if resource not in server.resources:
+        known = ", ".join(server.resources)
+        return json_response(404, {"message": f"No resource {resource!r}; known: {known}."})
+    if key:
+        record = server.record(scope, resource, key[0])
+        if record is None:
+            return json_response(404, {"message": f"No record {key[0]!r}."})
+        return json_response(200, record.to_json())
+    records = [record.to_json() for record in server.records(scope, resource).values()]
+    return json_response(200, {server.scopes_name: scope, "resource": resource, "records": records})
+
+
+def _index(server: SandboxServer) -> dict[str, Any]:
+    scopes = server.scopes_name
+    one = scopes.removesuffix("s")
+    rate_limit = server.rate_limit
+    return {
+        "api": server.api_name,
+        "base_url": server.base_url,
+        scopes: server.scopes(),
+        "resources": list(server.resources),
+        "rate_limit": rate_limit.spec() if rate_limit is not None else "off",
+        "faults": server.faults.spec(),
+        "routes": [
+            f"GET {INSPECTION_PREFIX}/stats",
+            f"GET {INSPECTION_PREFIX}/faults",
+            f"GET {INSPECTION_PREFIX}/{scopes}/{{{one}}}/{{resource}}",
+            f"GET {INSPECTION_PREFIX}/{scopes}/{{{one}}}/{{resource}}/{{key}}",
+        ],
+    }

@@ -1,0 +1,110 @@
+"""What a Laravel backend does around every request, for sandboxes of Laravel APIs (Kanal).
+
+Laravel shapes requests and answers the same way whatever the application: it reads the body
+as input only when the ``Content-Type`` says JSON, trims every string and turns empty ones into
+null before validation, answers unknown routes 404 ``{"message": "Not Found"}`` and wrong
+methods 405 with its own sentence, and its ``throttle`` middleware answers 429
+``{"message": "Too Many Attempts."}``. Its ``decimal:2`` cast renders amounts as strings.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from shopbridge._sandbox.responses import json_response
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from shopbridge._sandbox.ratelimit import RateLimitDecision
+
+__all__ = [
+    "decimal_2",
+    "iso_timestamp",
+    "method_not_allowed",
+    "normalised_input",
+    "read_input",
+    "route_not_found",
+    "too_many_attempts",
+]
+
+_CENTS = Decimal("0.01")
+_WIDE = Context(prec=200)
+
+
+def normalised_input(value: Any) -> Any:
+    """`value` after the TrimStrings and ConvertEmptyStringsToNull middleware (recursively)."""
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, dict):
+        return {key: normalised_input(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [normalised_input(item) for item in value]
+    return value
+
+
+async def read_input(request: web.BaseRequest) -> dict[str, Any]:
+    """The request's input as Laravel sees it: a JSON object, or nothing.
+
+    Laravel reads the body as JSON only when the ``Content-Type`` says JSON (``/json`` or
+    ``+json``); a body that is not JSON, or not an object, gives no input at all, so the
+    required fields then fail validation.
+    """
+    content_type = request.headers.get("Content-Type", "").lower()
+    if "/json" not in content_type and "+json" not in content_type:
+        return {}
+    try:
+        data = orjson.loads(await request.read())
+    except orjson.JSONDecodeError:
+        return {}
+    return normalised_input(data) if isinstance(data, dict) else {}
+
+
+def decimal_2(value: Any) -> str:
+    """The ``decimal:2`` cast: a string with two decimals, rounded half up (``49.9`` → ``"49.90"``).
+
+    A value no decimal can hold comes back as text, unrounded.
+    """
+    try:
+        return str(Decimal(str(value)).quantize(_CENTS, rounding=ROUND_HALF_UP, context=_WIDE))
+    except InvalidOperation:
+        return str(value)
+
+
+def iso_timestamp(value: Any) -> Any:
+    """An ISO 8601 time in UTC with a ``+00:00`` offset, to the second (PHP's ``DATE_ATOM``).
+
+    A time without an offset is taken as UTC (the app's time zone); a value that is not an ISO
+    8601 time comes back unchanged.
+    """
+    try:
+        moment = datetime.fromisoformat(str(value))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC).isoformat(timespec="seconds")
+    except (ValueError, OverflowError):
+        return value
+
+
+def route_not_found() -> web.Response:
+    """404 for a path no route matches."""
+    return json_response(404, {"message": "Not Found"})
+
+
+def method_not_allowed(method: str, raw_path: str, allowed: tuple[str, ...]) -> web.Response:
+    """405 with Laravel's ``MethodNotAllowedHttpException`` sentence; the route is the raw path."""
+    supported = ", ".join(allowed)
+    message = (
+        f"The {method} method is not supported for route {raw_path.strip('/')}. "
+        f"Supported methods: {supported}."
+    )
+    return json_response(405, {"message": message}, headers={"Allow": supported})
+
+
+def too_many_attempts(decision: RateLimitDecision) -> web.Response:
+    """429 from the ``throttle`` middleware, with `decision`'s headers."""
+    return json_response(429, {"message": "Too Many Attempts."}, headers=decision.headers())

@@ -1,0 +1,57 @@
+"""pytest fixtures for shopbridge users: the API sandboxes on loopback.
+
+Registered as a pytest plugin (the ``pytest11`` entry point), so the fixtures are available in
+any test suite of a project that installs shopbridge:
+
+``kanal_sandbox``
+    A running `KanalSandbox` with the default accounts, fresh for each test. It runs on a
+    background thread, so sync and async tests can both use it::
+
+        def test_push(kanal_sandbox):
+            with Kanal(DEFAULT_API_KEY, DEFAULT_STORE_ID, base_url=kanal_sandbox.base_url) as kanal:
+                kanal.orders.upsert(order)
+            assert kanal_sandbox.writes(DEFAULT_STORE_ID, "orders", order.external_id) == 1
+
+``kanal_sandbox_factory``
+    Builds running sandboxes with options (the `KanalSandbox` arguments); each one stops when
+    the test ends::
+
+        def test_retries(kanal_sandbox_factory):
+            sandbox = kanal_sandbox_factory(faults="503=0.5", seed=3)
+
+The sandbox itself is imported when a fixture is first used, never when pytest loads the
+plugin: a project that never asks for a sandbox pays nothing for it.
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from shopbridge.kanal.sandbox import KanalSandbox
+
+__all__ = ["kanal_sandbox", "kanal_sandbox_factory"]
+
+
+@pytest.fixture
+def kanal_sandbox_factory() -> Iterator[Callable[..., KanalSandbox]]:
+    """A function that starts a `KanalSandbox` with the given options, stopped after the test."""
+    from shopbridge.kanal.sandbox import KanalSandbox  # noqa: PLC0415 - keep the plugin light
+
+    with ExitStack() as stack:
+
+        def start(**options: Any) -> KanalSandbox:
+            return stack.enter_context(KanalSandbox(**options).running_in_thread())
+
+        yield start
+
+
+@pytest.fixture
+def kanal_sandbox(kanal_sandbox_factory: Callable[..., KanalSandbox]) -> KanalSandbox:
+    """A running `KanalSandbox` with the default accounts, rate limit and no faults."""
+    return kanal_sandbox_factory()
