@@ -2,6 +2,8 @@
 
 One click group, `main`, with a sub-group or command per job::
 
+    shopbridge quickstart            every Kanal endpoint once, on the embedded sandbox
+    shopbridge table kanal|karla     print a decision table (Markdown, as in the README)
     shopbridge sandbox kanal [--host H] [--port P] [--rate-limit 60/60|off] [--faults SPEC]
                              [--seed N] [--missing-delete 204|404]
 
@@ -45,6 +47,33 @@ def _rate_limit_option(
 @click.version_option(package_name="shopbridge", prog_name="shopbridge")
 def main() -> None:
     """Push shop data into the Kanal and Karla APIs, and run their sandboxes."""
+
+
+@main.command()
+def quickstart() -> None:
+    """Call every Kanal endpoint once on the embedded sandbox, printing each verdict.
+
+    Starts the Kanal sandbox in this process, then upserts one record of each resource through
+    the blocking client, updates, deletes, shows two refusals and the pacer at work. Each
+    attempt prints the decision-table row that classified it.
+    """
+    from shopbridge.quickstart import run  # noqa: PLC0415 - keep --help quick
+
+    run(click.echo)
+
+
+@main.command()
+@click.argument("api", type=click.Choice(["kanal", "karla"]))
+def table(api: str) -> None:
+    """Print the decision table of API (kanal or karla), as Markdown.
+
+    Each row: the conditions it matches, the action, whether it is retried, and the reason in
+    the API docs' own words. The first matching row wins. The README's copies are this output.
+    """
+    from shopbridge.kanal.table import KANAL_TABLE  # noqa: PLC0415 - keep --help quick
+    from shopbridge.karla.table import KARLA_TABLE  # noqa: PLC0415
+
+    click.echo((KANAL_TABLE if api == "kanal" else KARLA_TABLE).to_markdown(), nl=False)
 
 
 @main.group()

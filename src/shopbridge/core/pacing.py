@@ -133,7 +133,10 @@ class StoreLimiter:
             PacingTimeoutError: the wait would pass `deadline`.
         """
         started = self._clock()
-        async with self._lock:
+        if not self._lock.locked() and self._may_send_now(started):
+            # The common case, decided without a suspension: asyncio runs this atomically.
+            return self._take(started, started)
+        async with self._lock:  # someone is waiting already: queue behind them, in order
             waited = False
             if not self._answered.is_set() and self._in_flight:
                 # Nothing is known of the store's limit until the first answer: send one
@@ -151,9 +154,16 @@ class StoreLimiter:
                 await asyncio.sleep(until - now)
             if waited:
                 self.waits += 1
-            self._sent += 1
-            self._in_flight += 1
-            return Ticket(seq=self._sent, sent_at=now, waited=now - started)
+            return self._take(started, now)
+
+    def _may_send_now(self, now: float) -> bool:
+        first_answer_pending = not self._answered.is_set() and self._in_flight > 0
+        return not first_answer_pending and self.blocked_until(now) is None
+
+    def _take(self, started: float, now: float) -> Ticket:
+        self._sent += 1
+        self._in_flight += 1
+        return Ticket(seq=self._sent, sent_at=now, waited=now - started)
 
     def release(self, ticket: Ticket, state: RateLimitState | None) -> None:
         """Give back a permit, with what the answer said about the window (if anything).

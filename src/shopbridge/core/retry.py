@@ -11,6 +11,7 @@ verbatim, so server waits stay exact and backoff waits are jittered here, once.
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 import backoff
@@ -180,10 +181,23 @@ class Retrier(Generic[_S, _R]):
         async def run(state: _S) -> _R:
             return await attempt(state)
 
+        self._attempt = run
         self._run: Callable[[_S], Awaitable[_R]] = decorate(run)
 
     async def __call__(self, state: _S) -> _R:
-        """Run the attempts for one request."""
+        """Run the attempts for one request.
+
+        The first attempt runs bare: most requests succeed at once and need none of the retry
+        machinery. When it asks for a retry, the first wait is slept here and `backoff`
+        drives every attempt after it.
+        """
+        try:
+            return await self._attempt(state)
+        except RetrySignal as signal:
+            if self._give_up(signal):
+                raise
+            wait = signal.plan.wait
+        await asyncio.sleep(wait)
         return await self._run(state)
 
     def _give_up(self, exc: Exception) -> bool:

@@ -23,12 +23,14 @@ from shopbridge.core.outcome import FailureKind, TransportFailure
 if TYPE_CHECKING:
     import ssl
     from collections.abc import Iterator, Mapping
-    from types import SimpleNamespace
 
 
 __all__ = ["RawResponse", "Transport", "TransportError", "check_base_url", "user_agent"]
 
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+_CONNECT_MARGIN = 0.05
+"""Seconds by which the connect limit ends before the attempt's total limit."""
+_URL_CACHE_SIZE = 1024
 
 
 class TransportError(Exception):
@@ -105,16 +107,8 @@ def check_base_url(base_url: str, *, allow_insecure_http: bool) -> URL:
     return url.with_path(url.path.rstrip("/"))
 
 
-async def _note_headers_sent(
-    session: aiohttp.ClientSession,
-    context: SimpleNamespace,
-    params: aiohttp.TraceRequestHeadersSentParams,
-) -> None:
-    context.trace_request_ctx["sent"] = True
-
-
 @contextmanager
-def _mapped_errors(progress: dict[str, bool]) -> Iterator[None]:
+def _mapped_errors() -> Iterator[None]:
     """Turn aiohttp's and asyncio's exceptions into `TransportError`, most specific first.
 
     `asyncio.CancelledError` passes through untouched on purpose: a cancelled request (Ctrl-C
@@ -133,10 +127,9 @@ def _mapped_errors(progress: dict[str, bool]) -> Iterator[None]:
     except aiohttp.ClientConnectorError as exc:
         kind, detail = FailureKind.CONNECT, f"cannot connect to {exc.host}:{exc.port}"
     except (aiohttp.SocketTimeoutError, aiohttp.ServerTimeoutError, TimeoutError):
-        if progress["sent"]:
-            kind, detail = FailureKind.READ_TIMEOUT, "no answer in time"
-        else:  # the whole-attempt limit ran out while connecting: nothing was sent
-            kind, detail = FailureKind.CONNECT_TIMEOUT, "connect timeout"
+        # Connecting has its own, earlier limit (ConnectionTimeoutError, above): a timeout
+        # here came after the request was sent.
+        kind, detail = FailureKind.READ_TIMEOUT, "no answer in time"
     except aiohttp.ServerDisconnectedError:
         kind, detail = FailureKind.DISCONNECTED, "server disconnected"
     except aiohttp.ClientResponseError:
@@ -179,6 +172,7 @@ class Transport:
         self._ssl: ssl.SSLContext | bool = ssl_context if ssl_context is not None else True
         self._trust_env = trust_env
         self._session: aiohttp.ClientSession | None = None
+        self._urls: dict[str, URL] = {}
 
     def __repr__(self) -> str:
         return f"Transport(base_url={self._base!r})"
@@ -193,15 +187,12 @@ class Transport:
         if self.is_open:
             return
         connector = aiohttp.TCPConnector(limit=self._max_connections, ssl=self._ssl)
-        tracing = aiohttp.TraceConfig()
-        tracing.on_request_headers_sent.append(_note_headers_sent)
         self._session = aiohttp.ClientSession(
             connector=connector,
             headers=self._headers,
             trust_env=self._trust_env,
             raise_for_status=False,
             auto_decompress=True,
-            trace_configs=[tracing],
         )
         if "_retry_connection" in aiohttp.ClientSession.ATTRS:
             # aiohttp silently resends PUT and DELETE once after a disconnect, with no public
@@ -239,12 +230,20 @@ class Transport:
         if self._session is None:
             await self.open()
         assert self._session is not None  # noqa: S101 - open() just set it
-        url = URL(self._base + path, encoded=True)
+        url = self._urls.get(path)
+        if url is None:
+            url = URL(self._base + path, encoded=True)
+            if len(self._urls) >= _URL_CACHE_SIZE:
+                self._urls.clear()  # item paths (one per record id) must not grow it forever
+            self._urls[path] = url
+        # The connect limit (pool wait and connection) always ends before the attempt's
+        # total: a request that timed out before it was sent is a connect timeout, never
+        # mistaken for an ambiguous read timeout.
+        margin = min(_CONNECT_MARGIN, time_limit / 10)
         client_timeout = aiohttp.ClientTimeout(
-            total=time_limit, connect=min(self._connect_timeout, time_limit)
+            total=time_limit, connect=min(self._connect_timeout, time_limit - margin)
         )
-        progress = {"sent": False}
-        with _mapped_errors(progress):
+        with _mapped_errors():
             async with self._session.request(
                 method,
                 url,
@@ -252,7 +251,6 @@ class Transport:
                 headers=headers,
                 timeout=client_timeout,
                 allow_redirects=False,
-                trace_request_ctx=progress,
             ) as response:
                 payload = await response.read()
         return RawResponse(response.status, response.headers, payload)

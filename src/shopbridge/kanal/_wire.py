@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-import attrs
 from cattrs import Converter
 from cattrs.gen import make_dict_unstructure_fn
 
@@ -26,6 +24,9 @@ from shopbridge.kanal.models import (
     Shipment,
     Unset,
 )
+
+if typing.TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = ["from_wire", "to_wire", "to_wire_mapping"]
 
@@ -113,24 +114,23 @@ def to_wire(record: Any) -> dict[str, Any]:
 
 
 def to_wire_mapping(record: Mapping[str, Any]) -> dict[str, Any]:
-    """A plain mapping as JSON-ready values: timestamps as ISO strings, tuples as lists.
+    """A plain mapping, ready to validate and encode, copied only where it must be.
 
-    Amounts given as `Decimal` stay `Decimal` (sent with their exact digits); everything else
-    is left as given, so the validation sees exactly what the server would.
+    Values are left as given, so that validation sees what the server would: `datetime`,
+    `date`, `Decimal` and tuples are valid as they are (the encoder writes them as ISO 8601,
+    exact digits and arrays). Only a model given as a value (``{"customer": Customer(...)}``)
+    is unstructured, and a mapping that is not a `dict` is copied into one.
     """
-    return {str(key): _plain(value) for key, value in record.items()}
+    if type(record) is dict and not any(_is_model(value) for value in record.values()):
+        return record
+    return {
+        str(key): _converter.unstructure(value) if _is_model(value) else value
+        for key, value in record.items()
+    }
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    if attrs.has(type(value)):
-        return _plain(_converter.unstructure(value))
-    return value
+def _is_model(value: object) -> bool:
+    return hasattr(type(value), "__attrs_attrs__")
 
 
 def from_wire(data: Any, cls: type[_T]) -> _T:

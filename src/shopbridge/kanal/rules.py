@@ -18,16 +18,14 @@ field: a value of the wrong type is not also measured against its length.
 
 from __future__ import annotations
 
-import enum
-import math
-import re
-from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime
-from decimal import Decimal
-from typing import Any
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any
 
-from attrs import frozen
+from attrs import Factory, field, frozen
+
+from shopbridge.kanal._checks import Check, Kind, attribute, compile_check
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
 
 __all__ = [
     "CHECKOUT",
@@ -39,6 +37,7 @@ __all__ = [
     "SCHEMAS",
     "SHIPMENT",
     "SHIPMENT_STATUSES",
+    "Check",
     "FieldRule",
     "Kind",
     "Schema",
@@ -50,18 +49,10 @@ CHECKOUT_STATUSES = ("active", "abandoned", "recovered", "completed", "expired")
 SHIPMENT_STATUSES = ("pending", "in_transit", "delivered", "failed", "returned")
 
 
-class Kind(enum.Enum):
-    """The type a field must have."""
-
-    STRING = "string"
-    EMAIL = "email"
-    URL = "url"
-    DATE = "date"
-    NUMBER = "numeric"
-    INTEGER = "integer"
-    LIST = "array"
-    OBJECT = "object"
-    CHOICE = "in"
+def _one_wildcard_at_most(_rule: object, _attribute: object, path: str) -> None:
+    if path.split(".").count("*") > 1:
+        msg = f"{path!r}: a field rule may expand one list (one '*') at most"
+        raise ValueError(msg)
 
 
 @frozen(kw_only=True)
@@ -80,7 +71,7 @@ class FieldRule:
         free_form: an object whose keys are the caller's (``metadata``, line items).
     """
 
-    path: str
+    path: str = field(validator=_one_wildcard_at_most)
     kind: Kind
     required: bool = False
     nullable: bool = True
@@ -89,6 +80,56 @@ class FieldRule:
     minimum: float | None = None
     choices: tuple[str, ...] = ()
     free_form: bool = False
+    # Derived once, so that validating a record walks no strings it need not.
+    parts: tuple[str, ...] = field(
+        init=False,
+        repr=False,
+        default=Factory(lambda rule: tuple(rule.path.split(".")), takes_self=True),
+    )
+    attribute: str = field(
+        init=False, repr=False, default=Factory(lambda rule: attribute(rule.path), takes_self=True)
+    )
+    wildcard: bool = field(
+        init=False, repr=False, default=Factory(lambda r: "*" in r.parts, takes_self=True)
+    )
+    """Whether the path expands over the items of a list (``tags.*``)."""
+    check: Check = field(
+        init=False,
+        repr=False,
+        eq=False,
+        default=Factory(lambda rule: rule._compile(), takes_self=True),
+    )
+    """The rules bound into one function of (attribute, value)."""
+
+    def _compile(self) -> Check:
+        return compile_check(
+            self.kind,
+            exact_length=self.exact_length,
+            max_length=self.max_length,
+            minimum=self.minimum,
+            choices=self.choices,
+        )
+
+
+def _known_keys(rules: tuple[FieldRule, ...], prefix: str) -> frozenset[str]:
+    keys = set()
+    for rule in rules:
+        if prefix and not rule.path.startswith(prefix + "."):
+            continue
+        rest = rule.path[len(prefix) + 1 :] if prefix else rule.path
+        keys.add(rest.split(".", 1)[0])
+    keys.discard("*")
+    return frozenset(keys)
+
+
+def _checked_objects(rules: tuple[FieldRule, ...]) -> dict[str, frozenset[str]]:
+    # The top level, and each top-level object whose keys are Kanal's (not `metadata`).
+    prefixes = [""] + [
+        rule.path
+        for rule in rules
+        if rule.kind is Kind.OBJECT and not rule.free_form and len(rule.parts) == 1
+    ]
+    return {prefix: _known_keys(rules, prefix) for prefix in prefixes}
 
 
 @frozen
@@ -97,17 +138,17 @@ class Schema:
 
     name: str
     rules: tuple[FieldRule, ...]
+    _objects: dict[str, frozenset[str]] = field(
+        init=False,
+        repr=False,
+        eq=False,
+        default=Factory(lambda schema: _checked_objects(schema.rules), takes_self=True),
+    )
 
     def known_keys(self, prefix: str = "") -> frozenset[str]:
         """The keys allowed directly under `prefix` (``""`` for the top level)."""
-        keys = set()
-        for rule in self.rules:
-            if prefix and not rule.path.startswith(prefix + "."):
-                continue
-            rest = rule.path[len(prefix) + 1 :] if prefix else rule.path
-            keys.add(rest.split(".", 1)[0])
-        keys.discard("*")
-        return frozenset(keys)
+        known = self._objects.get(prefix)
+        return known if known is not None else _known_keys(self.rules, prefix)
 
 
 def _string(path: str, max_length: int | None = None, *, required: bool = False) -> FieldRule:
@@ -231,167 +272,74 @@ SCHEMAS: Mapping[str, Schema] = {
 }
 
 _MISSING = object()
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+|[^@\s]+@[A-Za-z0-9-]+")
-_NUMERIC = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_INTEGER = re.compile(r"[+-]?\d+")
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
 
 
-def _attribute(path: str) -> str:
-    # Laravel's displayable attribute: underscores become spaces, the dots stay.
-    return path.replace("_", " ")
-
-
-def _normalise(value: Any) -> Any:
-    # Laravel's TrimStrings and ConvertEmptyStringsToNull middleware run before validation.
-    if isinstance(value, str):
-        value = value.strip()
-        return None if value == "" else value
+def _lookup(data: Any, parts: tuple[str, ...]) -> Any:
+    value = data
+    for part in parts:
+        value = value.get(part, _MISSING) if type(value) is dict else _MISSING
     return value
 
 
-def _expand(path: str, data: Any) -> Iterator[tuple[str, Any]]:
-    """Yield (concrete path, value or _MISSING) for `path`, expanding ``*`` over lists."""
-    head, _, rest = path.partition(".")
-    if head == "*":
-        if not isinstance(data, list):
-            return
-        for index, item in enumerate(data):
-            if rest:
-                for sub_path, value in _expand(rest, item):
-                    yield f"{index}.{sub_path}", value
-            else:
-                yield str(index), item
+def _expand(rule: FieldRule, data: Any) -> Iterator[tuple[str, Any]]:
+    """Yield (concrete path, value or `_MISSING`) for each item of the list at the ``*``."""
+    star = rule.parts.index("*")
+    items = _lookup(data, rule.parts[:star])
+    if not isinstance(items, list | tuple):
         return
-    value = data.get(head, _MISSING) if isinstance(data, dict) else _MISSING
-    if not rest:
-        yield head, value
-        return
-    if "*" in rest and not isinstance(value, list | dict):
-        return  # nothing to expand below a missing or scalar parent
-    for sub_path, sub_value in _expand(rest, value if value is not _MISSING else {}):
-        yield f"{head}.{sub_path}", sub_value
+    head = ".".join(rule.parts[:star])
+    tail = rule.parts[star + 1 :]
+    suffix = "." + ".".join(tail) if tail else ""
+    for index, item in enumerate(items):
+        yield f"{head}.{index}{suffix}", _lookup(item, tail)
 
 
-def _is_number(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return True
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, Decimal):
-        return value.is_finite()
-    return isinstance(value, str) and _NUMERIC.fullmatch(value) is not None
-
-
-def _is_integer(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return True
-    if isinstance(value, float):
-        return value.is_integer()
-    if isinstance(value, Decimal):
-        return value.is_finite() and value == value.to_integral_value()
-    return isinstance(value, str) and _INTEGER.fullmatch(value) is not None
-
-
-def _is_date(value: Any) -> bool:
-    if not isinstance(value, str):
-        return False
-    try:
-        datetime.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_url(value: str) -> bool:
-    if any(ch.isspace() for ch in value):
-        return False
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return False
-    return _SCHEME.fullmatch(parts.scheme) is not None and bool(parts.hostname)
-
-
-def _check_string(rule: FieldRule, attribute: str, value: Any) -> str | None:
-    if not isinstance(value, str):
-        return f"The {attribute} field must be a string."
-    if rule.kind is Kind.EMAIL and _EMAIL.fullmatch(value) is None:
-        return f"The {attribute} field must be a valid email address."
-    if rule.kind is Kind.URL and not _is_url(value):
-        return f"The {attribute} field must be a valid URL."
-    if rule.exact_length is not None and len(value) != rule.exact_length:
-        return f"The {attribute} field must be {rule.exact_length} characters."
-    if rule.max_length is not None and len(value) > rule.max_length:
-        return f"The {attribute} field must not be greater than {rule.max_length} characters."
-    return None
-
-
-def _check_number(rule: FieldRule, attribute: str, value: Any) -> str | None:
-    if rule.kind is Kind.INTEGER and not _is_integer(value):
-        return f"The {attribute} field must be an integer."
-    if rule.kind is Kind.NUMBER and not _is_number(value):
-        return f"The {attribute} field must be a number."
-    number = value if isinstance(value, int | float | Decimal) else float(value)
-    if rule.minimum is not None and number < rule.minimum:
-        return f"The {attribute} field must be at least {rule.minimum:g}."
-    return None
-
-
-def _check_choice(rule: FieldRule, attribute: str, value: Any) -> str | None:
-    return None if value in rule.choices else f"The selected {attribute} is invalid."
-
-
-def _check_list(_rule: FieldRule, attribute: str, value: Any) -> str | None:
-    return None if isinstance(value, list) else f"The {attribute} field must be an array."
-
-
-def _check_object(_rule: FieldRule, attribute: str, value: Any) -> str | None:
-    # Laravel's `array` rule, hence its wording, for JSON objects too.
-    return None if isinstance(value, dict) else f"The {attribute} field must be an array."
-
-
-def _check_date(_rule: FieldRule, attribute: str, value: Any) -> str | None:
-    return None if _is_date(value) else f"The {attribute} field must be a valid date."
-
-
-_CHECKS: Mapping[Kind, Callable[[FieldRule, str, Any], str | None]] = {
-    Kind.STRING: _check_string,
-    Kind.EMAIL: _check_string,
-    Kind.URL: _check_string,
-    Kind.DATE: _check_date,
-    Kind.NUMBER: _check_number,
-    Kind.INTEGER: _check_number,
-    Kind.LIST: _check_list,
-    Kind.OBJECT: _check_object,
-    Kind.CHOICE: _check_choice,
-}
-
-
-def _unknown_keys(schema: Schema, data: Mapping[str, Any]) -> dict[str, list[str]]:
+def _unknown_keys(schema: Schema, data: dict[str, Any]) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
-    objects: list[tuple[str, Any]] = [("", data)]
-    objects.extend(
-        (rule.path, data.get(rule.path))
-        for rule in schema.rules
-        if rule.kind is Kind.OBJECT and not rule.free_form and "." not in rule.path
-    )
-    for prefix, value in objects:
-        if not isinstance(value, Mapping):
+    for prefix, known in schema._objects.items():
+        value = data.get(prefix) if prefix else data
+        if not isinstance(value, dict):
             continue
-        known = schema.known_keys(prefix)
         for key in value:
             if key not in known:
                 path = f"{prefix}.{key}" if prefix else str(key)
                 errors[path] = [
-                    f"The {_attribute(path)} field is not a Kanal {schema.name} field; Kanal "
+                    f"The {attribute(path)} field is not a Kanal {schema.name} field; Kanal "
                     f"would ignore it. Expected one of: {', '.join(sorted(known))}."
                 ]
     return errors
+
+
+def _add(errors: dict[str, list[str]], path: str, message: str) -> None:
+    messages = errors.get(path)
+    if messages is None:
+        errors[path] = [message]
+    else:
+        messages.append(message)
+
+
+def _apply(rule: FieldRule, path: str, name: str, raw: Any, errors: dict[str, list[str]]) -> None:
+    """Check one present-or-missing value (`_MISSING`) of `rule` at `path`."""
+    # Laravel's TrimStrings and ConvertEmptyStringsToNull middleware run before validation.
+    value: Any = raw
+    if raw is _MISSING:
+        value = None
+    elif type(raw) is str:
+        value = raw.strip() or None
+    if value is None:
+        if rule.required:
+            _add(errors, path, f"The {name} field is required.")
+        elif raw is not _MISSING and not rule.nullable:
+            message = rule.check(name, None)
+            if message is not None:
+                _add(errors, path, message)
+        return
+    if rule.required and not value and isinstance(value, list | tuple | dict):
+        _add(errors, path, f"The {name} field is required.")
+        return
+    message = rule.check(name, value)
+    if message is not None:
+        _add(errors, path, message)
 
 
 def validate(schema: Schema, data: Any, *, reject_unknown: bool = False) -> dict[str, list[str]]:
@@ -399,7 +347,9 @@ def validate(schema: Schema, data: Any, *, reject_unknown: bool = False) -> dict
 
     Args:
         schema: the rules.
-        data: the decoded JSON body.
+        data: the decoded JSON body, or a dict on its way to becoming one (`datetime`,
+            `Decimal` and tuples count as their JSON form; a mapping that is not a `dict`
+            cannot be encoded, and is not an object here).
         reject_unknown: also report keys the schema does not know (the server ignores them;
             the client refuses them, so that a misspelt field is never silently dropped).
 
@@ -407,22 +357,18 @@ def validate(schema: Schema, data: Any, *, reject_unknown: bool = False) -> dict
         The field errors as Laravel gives them, ``{dot.path: [message]}``, in rule order;
         empty when the body is valid.
     """
-    if not isinstance(data, Mapping):
+    if not isinstance(data, dict):
         return {"": [f"The {schema.name} must be a JSON object."]}
     errors: dict[str, list[str]] = {}
     for rule in schema.rules:
-        for path, raw in _expand(rule.path, data):
-            value = _normalise(raw) if raw is not _MISSING else None
-            attribute = _attribute(path)
-            if value is None or (rule.required and value in ([], {})):
-                if rule.required:
-                    errors.setdefault(path, []).append(f"The {attribute} field is required.")
-                    continue
-                if raw is _MISSING or rule.nullable:
-                    continue
-            message = _CHECKS[rule.kind](rule, attribute, value)
-            if message is not None:
-                errors.setdefault(path, []).append(message)
+        if rule.wildcard:
+            for path, raw in _expand(rule, data):
+                _apply(rule, path, attribute(path), raw, errors)
+            continue
+        value = _lookup(data, rule.parts)
+        if value is _MISSING and not rule.required:
+            continue  # the common case, an optional field left out: nothing to check
+        _apply(rule, rule.path, rule.attribute, value, errors)
     if reject_unknown:
         for path, messages in _unknown_keys(schema, data).items():
             errors.setdefault(path, []).extend(messages)
