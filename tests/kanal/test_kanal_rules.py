@@ -516,7 +516,7 @@ def test_unknown_keys_inside_the_customer_are_rejected_when_asked() -> None:
     errors = validate(ORDER, order_with_customer(nickname="Mimi"), reject_unknown=True)
     assert list(errors) == ["customer.nickname"]
     assert errors["customer.nickname"][0].startswith(
-        "The customer.nickname field is not a Kanal order field"
+        "The customer.nickname field is not a Kanal customer field"
     )
     assert "phone" in errors["customer.nickname"][0]
 

@@ -38,6 +38,10 @@ _A = TypeVar("_A", bound=AbstractAsyncContextManager[Any])
 _R = TypeVar("_R")
 
 
+_ABANDONED_AFTER_FORK: list[object] = []
+"""What a forked child inherited from its parent's portals: never closed, never collected."""
+
+
 def _shutdown(stack: ExitStack, owner_pid: int) -> None:
     # A forked child inherits the parent's objects but not its portal thread: closing them
     # there would wait forever on a loop that does not run.
@@ -97,8 +101,10 @@ class BlockingFacade(Generic[_A]):
                 raise RuntimeError(msg)
             pid = os.getpid()
             if self._pid != pid and self._finalizer is not None:
-                # Forked: the parent's portal thread does not exist here. Forget it unclosed.
-                self._finalizer.detach()
+                # Forked: the parent's portal thread does not exist here. Forget it unclosed,
+                # and keep it referenced: collected, its generator's cleanup would wait
+                # forever on the missing thread.
+                _ABANDONED_AFTER_FORK.append(self._finalizer.detach())
                 self._finalizer = None
                 self._portal = None
                 self._async = None

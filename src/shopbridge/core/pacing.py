@@ -99,10 +99,14 @@ class StoreLimiter:
         if tokens is None or tokens > 0:
             return None
         end = self._estimated_window_end()
-        if end is None or end <= now:
-            self._assume_new_window()
+        if end is not None and end > now:
+            return end
+        self._assume_new_window(now)
+        tokens = self.tokens
+        if tokens is None or tokens > 0:
             return None
-        return end
+        # Requests still in flight already fill the new window: wait for its end too.
+        return self._estimated_window_end()
 
     def _estimated_window_end(self) -> float | None:
         if self._window_end is not None:
@@ -111,15 +115,16 @@ class StoreLimiter:
             return self._window_start + self.window
         return None
 
-    def _assume_new_window(self) -> None:
+    def _assume_new_window(self, now: float) -> None:
         # The window has ended: a fresh one allows `limit` requests, minus those still in
-        # flight (the server may count them in the new window).
+        # flight (the server may count them in the new window). It started at the latest
+        # now, which errs late: towards never sending too early.
         if self.limit is not None:
             self._server_remaining = self.limit - self._in_flight
             self._observed_seq = self._sent
         else:
             self._server_remaining = None
-        self._window_start = None
+        self._window_start = now
         self._window_start_exact = False
         self._window_end = None
 

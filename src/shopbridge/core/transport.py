@@ -80,26 +80,27 @@ def check_base_url(base_url: str, *, allow_insecure_http: bool) -> URL:
     """
     try:
         url = URL(base_url)
-    except (TypeError, ValueError) as exc:
-        msg = f"base_url {base_url!r} is not a URL: {exc}"
+    except (TypeError, ValueError):
+        # Not echoed: a string that is not a URL may be anything, a key included.
+        msg = "base_url is not a URL; give one like 'https://api.getkanal.com/api/v1'"
         raise ConfigurationError(msg) from None
-    if url.scheme not in ("http", "https") or not url.host:
-        msg = (
-            f"base_url {base_url!r} must be an absolute http(s) URL, "
-            "such as 'https://api.getkanal.com/api/v1'"
-        )
-        raise ConfigurationError(msg)
     if url.user is not None or url.password is not None:
         msg = "base_url must not contain credentials; pass the key as api_key"
         raise ConfigurationError(msg)
-    if url.query_string or url.fragment:
+    # Only scheme, host, port and path are ever echoed: a query may hold a secret too.
+    shown = str(url.with_query(None).with_fragment(None))
+    if url.scheme not in ("http", "https") or not url.host:
         msg = (
-            f"base_url {url.with_query(None).with_fragment(None)} must not have a query or fragment"
+            f"base_url {shown!r} must be an absolute http(s) URL, "
+            "such as 'https://api.getkanal.com/api/v1'"
         )
+        raise ConfigurationError(msg)
+    if url.query_string or url.fragment:
+        msg = f"base_url {shown!r} must not have a query or fragment"
         raise ConfigurationError(msg)
     if url.scheme == "http" and not allow_insecure_http and not is_loopback(url.host):
         msg = (
-            f"base_url {base_url!r} is plain http to {url.host}: the API key would cross the "
+            f"base_url {shown!r} is plain http to {url.host}: the API key would cross the "
             "network unencrypted. Use https://, or pass allow_insecure_http=True if you "
             "really mean it."
         )

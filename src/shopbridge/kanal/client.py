@@ -70,9 +70,11 @@ _T = TypeVar("_T")
 def _store_id(value: object) -> int:
     text = str(value).strip() if isinstance(value, int | str) else ""
     if isinstance(value, bool) or not text.isdigit() or int(text) < 1:
+        # A string is not echoed: with store_id and api_key swapped, it would be the key.
+        got = f"a {len(value)}-character string" if isinstance(value, str) else repr(value)
         msg = (
             f"store_id must be a positive integer (the numeric id Kanal gave with your key), "
-            f"got {value!r}"
+            f"got {got}"
         )
         raise ConfigurationError(msg)
     return int(text)
@@ -144,6 +146,7 @@ class AsyncKanal:
         self.table = table
         self._validate = validate
         self._reject_unknown = unknown_fields == "reject"
+        self._closed = False
         self._prefix = f"/stores/{self.store_id}"
         transport = Transport(
             base_url=url,
@@ -187,7 +190,8 @@ class AsyncKanal:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the HTTP session (idempotent)."""
+        """Close the HTTP session (idempotent). A closed client sends nothing more."""
+        self._closed = True
         await self._engine.transport.close()
 
     def _body(
@@ -213,6 +217,19 @@ class AsyncKanal:
                 path=f"{path}/{{external_id}}",
                 field_errors={"external_id": ["The external id field is required."]},
             )
+        if external_id != external_id.strip():
+            # Kanal trims ids in bodies but not in paths: " x " was stored as "x", and a
+            # DELETE of " x " would answer success while "x" stays (a GDPR trap).
+            raise ValidationError.before_sending(
+                method=method,
+                path=f"{path}/{{external_id}}",
+                field_errors={
+                    "external_id": [
+                        "The external id must not start or end with whitespace: Kanal stored "
+                        "it trimmed, so give the trimmed id."
+                    ]
+                },
+            )
         # One path segment whatever the id holds: "/" "?" "#" " " are encoded, and a bare
         # "." or ".." (which URL normalisation would resolve) too.
         segment = quote(external_id, safe="")
@@ -221,6 +238,10 @@ class AsyncKanal:
         return f"{path}/{segment}"
 
     async def _send(self, method: str, path: str, body: Any) -> Reply:
+        if self._closed:
+            # The transport would quietly open a new session that nothing ever closes.
+            msg = "this AsyncKanal is closed; create a new one"
+            raise RuntimeError(msg)
         return await self._engine.send(
             Request(
                 method=method,
@@ -275,14 +296,11 @@ class AsyncKanal:
         path = self._item_path(collection, external_id, method="PATCH")
         body = self._body(schema, changes, model, method="PATCH", path=path)
         if self._validate and not body:
+            fields = ", ".join(sorted(schema.known_keys()))
             raise ValidationError.before_sending(
                 method="PATCH",
                 path=path,
-                field_errors={
-                    "": [
-                        f"Nothing to update: give at least one of {', '.join(schema.known_keys())}."
-                    ]
-                },
+                field_errors={"": [f"Nothing to update: give at least one of {fields}."]},
             )
         reply = await self._send("PATCH", path, body)
         return self._read(reply, cls, method="PATCH", path=path)

@@ -20,7 +20,6 @@ from decimal import Decimal
 from typing import Any, Generic, Literal, TypeAlias, TypeVar
 
 from attrs import field, frozen
-from attrs.converters import optional
 
 from shopbridge.core.verdict import Verdict
 
@@ -63,16 +62,23 @@ UNSET = Unset.UNSET
 _T = TypeVar("_T")
 
 
-def _tuple_of_str(values: Sequence[str]) -> tuple[str, ...]:
-    return tuple(values)
+def _tags(values: Sequence[str] | None) -> tuple[str, ...] | None:
+    # A list is what users write; a tuple keeps the frozen record hashable and comparable.
+    if isinstance(values, str):
+        # A str is a sequence of str: "vip" would silently become ("v", "i", "p").
+        msg = f"tags must be a list of strings, not the string {values!r}"
+        raise TypeError(msg)
+    return None if values is None else tuple(values)
 
 
-def _tuple_of_items(values: Sequence[Mapping[str, Any]]) -> tuple[Mapping[str, Any], ...]:
-    return tuple(values)
+def _line_items(
+    items: Sequence[Mapping[str, Any]] | None,
+) -> tuple[Mapping[str, Any], ...] | None:
+    return None if items is None else tuple(items)
 
 
-def _optional_tags() -> Any:
-    return field(default=None, converter=optional(_tuple_of_str))
+def _patch_tags(values: Sequence[str] | Unset | None) -> tuple[str, ...] | Unset | None:
+    return values if isinstance(values, Unset) else _tags(values)
 
 
 @frozen(kw_only=True)
@@ -89,7 +95,7 @@ class Customer:
     last_name: str | None = None
     email: str | None = None
     locale: str | None = None
-    tags: tuple[str, ...] | None = _optional_tags()
+    tags: tuple[str, ...] | None = field(default=None, converter=_tags)
     lifetime_value: int | None = None
     orders_count: int | None = None
 
@@ -108,10 +114,8 @@ class Order:
     currency: str | None = None
     financial_status: str | None = None
     fulfillment_status: str | None = None
-    line_items: tuple[Mapping[str, Any], ...] | None = field(
-        default=None, converter=optional(_tuple_of_items)
-    )
-    tags: tuple[str, ...] | None = _optional_tags()
+    line_items: tuple[Mapping[str, Any], ...] | None = field(default=None, converter=_line_items)
+    tags: tuple[str, ...] | None = field(default=None, converter=_tags)
     metadata: Mapping[str, Any] | None = None
 
 
@@ -121,7 +125,7 @@ class OrderUpdate:
 
     financial_status: str | Unset | None = UNSET
     fulfillment_status: str | Unset | None = UNSET
-    tags: Sequence[str] | Unset | None = UNSET
+    tags: Sequence[str] | Unset | None = field(default=UNSET, converter=_patch_tags)
     metadata: Mapping[str, Any] | Unset | None = UNSET
 
 
@@ -135,10 +139,8 @@ class Checkout:
     customer: Customer
     currency: str | None = None
     recovery_url: str | None = None
-    line_items: tuple[Mapping[str, Any], ...] | None = field(
-        default=None, converter=optional(_tuple_of_items)
-    )
-    tags: tuple[str, ...] | None = _optional_tags()
+    line_items: tuple[Mapping[str, Any], ...] | None = field(default=None, converter=_line_items)
+    tags: tuple[str, ...] | None = field(default=None, converter=_tags)
     metadata: Mapping[str, Any] | None = None
 
 
@@ -148,7 +150,7 @@ class CheckoutUpdate:
 
     status: CheckoutStatus | Unset = UNSET
     recovery_url: str | Unset | None = UNSET
-    tags: Sequence[str] | Unset | None = UNSET
+    tags: Sequence[str] | Unset | None = field(default=UNSET, converter=_patch_tags)
     metadata: Mapping[str, Any] | Unset | None = UNSET
 
 

@@ -304,8 +304,8 @@ def _unknown_keys(schema: Schema, data: dict[str, Any]) -> dict[str, list[str]]:
             if key not in known:
                 path = f"{prefix}.{key}" if prefix else str(key)
                 errors[path] = [
-                    f"The {attribute(path)} field is not a Kanal {schema.name} field; Kanal "
-                    f"would ignore it. Expected one of: {', '.join(sorted(known))}."
+                    f"The {attribute(path)} field is not a Kanal {prefix or schema.name} "
+                    f"field; Kanal would ignore it. Expected one of: {', '.join(sorted(known))}."
                 ]
     return errors
 

@@ -11,6 +11,7 @@ background thread, started on ``with`` or on first use); see `shopbridge.core.bl
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any, Literal
 
 from shopbridge.core.blocking import BlockingFacade
@@ -63,7 +64,8 @@ class Kanal(BlockingFacade[AsyncKanal]):
         validate: bool = True,
         unknown_fields: Literal["reject", "send"] = "reject",
     ) -> None:
-        client = AsyncKanal(
+        build = functools.partial(
+            AsyncKanal,
             api_key,
             store_id,
             base_url=base_url,
@@ -77,7 +79,10 @@ class Kanal(BlockingFacade[AsyncKanal]):
             validate=validate,
             unknown_fields=unknown_fields,
         )
-        super().__init__(lambda: client)
+        client = build()  # configuration errors raise here, in the caller's thread
+        # Each portal builds its own client: one from another portal would hold that portal's
+        # session and asyncio primitives, which a forked child's new portal cannot use.
+        super().__init__(build)
         self.store_id = client.store_id
         self.base_url = client.base_url
         self.retry = client.retry

@@ -1,0 +1,104 @@
+"""Type-only checks of the public API: mypy (strict) reads this file; nothing runs it.
+
+Each assignment states the type a user may rely on. A change to the API that breaks one of these
+lines breaks ``nox -s typecheck``, the way it would break a user's own type-checked code.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from shopbridge import (
+    KANAL_TABLE,
+    UNSET,
+    Action,
+    AsyncKanal,
+    Checkout,
+    CheckoutRecord,
+    CheckoutUpdate,
+    Customer,
+    CustomerRecord,
+    DecisionTable,
+    HttpResponse,
+    Kanal,
+    Order,
+    OrderRecord,
+    OrderUpdate,
+    RequestError,
+    RequestFacts,
+    RetryPolicy,
+    Rule,
+    Shipment,
+    ShipmentRecord,
+    Upserted,
+    ValidationError,
+    Verdict,
+    decide,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+ORDER = Order(
+    external_id="ORDER-1001",
+    placed_at=datetime(2026, 5, 18, 10, tzinfo=UTC),
+    total_price=Decimal("49.90"),
+    customer=Customer(phone="+33612345678", tags=["vip"]),
+)
+AS_MAPPING: Mapping[str, Any] = {"external_id": "ORDER-1002"}
+
+
+async def async_client(kanal: AsyncKanal) -> None:
+    order: Upserted[OrderRecord] = await kanal.orders.upsert(ORDER)
+    created: bool | None = order.created
+    verdict: Verdict = order.verdict
+    price: Decimal = order.record.total_price
+    await kanal.orders.upsert(AS_MAPPING)
+    updated: OrderRecord = await kanal.orders.update("ORDER-1001", OrderUpdate(tags=UNSET))
+    checkout: Upserted[CheckoutRecord] = await kanal.checkouts.upsert(
+        Checkout(
+            external_id="C-1",
+            abandoned_at=datetime(2026, 5, 18, tzinfo=UTC),
+            total_price=10,
+            customer=Customer(phone="+336"),
+        )
+    )
+    recovered: CheckoutRecord = await kanal.checkouts.update(
+        "C-1", CheckoutUpdate(status="recovered")
+    )
+    customer: Upserted[CustomerRecord] = await kanal.customers.upsert({"phone": "+336"})
+    await kanal.customers.delete("CUST-42")
+    shipment: Upserted[ShipmentRecord] = await kanal.shipments.upsert(
+        Shipment(external_id="S-1", order_external_id="ORDER-1001", status="in_transit")
+    )
+    del created, verdict, price, updated, checkout, recovered, customer, shipment
+
+
+def blocking_client() -> None:
+    with Kanal("key", 1, retry=RetryPolicy(deadline=None)) as kanal:
+        order: Upserted[OrderRecord] = kanal.orders.upsert(ORDER)
+        try:
+            kanal.orders.update("ORDER-1001", {"financial_status": "paid"})
+        except ValidationError as error:
+            paths: Mapping[str, tuple[str, ...]] = error.field_errors
+            del paths
+        except RequestError as error:
+            action: Action = error.action
+            retryable: bool = error.retryable
+            del action, retryable
+        del order
+
+
+def tables() -> None:
+    table: DecisionTable = KANAL_TABLE.prepend(
+        Rule(name="mine", status=(500, 599), action=Action.FAIL, reason="fail fast")
+    )
+    verdict: Verdict = decide(
+        table,
+        HttpResponse(status=503),
+        RequestFacts(method="POST", idempotent=True),
+        now=0.0,
+    )
+    del verdict
