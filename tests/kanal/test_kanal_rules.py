@@ -10,6 +10,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from shopbridge.kanal import rules as rules_module
 from shopbridge.kanal.rules import (
     CHECKOUT,
     CHECKOUT_STATUSES,
@@ -633,3 +634,27 @@ def test_validate_never_raises_and_returns_messages_by_path(
     if errors:
         first = next(iter(errors.values()))[0]
         assert summary_message(errors).startswith(first)
+
+
+@settings(max_examples=300, deadline=None)
+@given(schema=st.sampled_from(list(SCHEMAS.values())), data=BODIES)
+def test_the_compiled_rules_judge_exactly_as_the_rules_read_one_by_one(
+    schema: Schema, data: Any
+) -> None:
+    """Each schema's generated function (`Schema._fields`) against its reference reading."""
+    if not isinstance(data, dict):
+        return
+    compiled: dict[str, list[str]] = {}
+    interpreted: dict[str, list[str]] = {}
+    schema._fields(data, compiled)
+    rules_module._interpret(schema, data, interpreted)
+    assert compiled == interpreted
+    assert list(compiled) == list(interpreted)  # same order: Laravel's, rule by rule
+
+
+@pytest.mark.parametrize("schema", list(SCHEMAS.values()), ids=list(SCHEMAS))
+def test_the_compiled_rules_are_readable_python(schema: Schema) -> None:
+    source = schema._fields.source
+    assert source.startswith(f"def validate_{schema.name.replace(' ', '_')}(data, errors):")
+    for rule in schema.rules:
+        assert f"# {rule.path}" in source

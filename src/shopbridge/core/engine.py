@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from attrs import define, field, frozen
+from attrs import define, evolve, field, frozen
 
 from shopbridge.core.errors import (
     RateLimitedError,
@@ -32,7 +32,7 @@ from shopbridge.core.outcome import (
     TransportFailure,
     freeze_field_errors,
 )
-from shopbridge.core.pacing import Pacer, PacingTimeoutError
+from shopbridge.core.pacing import Pacer, PacingTimeoutError, StoreLimiter, Ticket
 from shopbridge.core.retry import Retrier, RetryPolicy, RetrySignal, RetryState
 from shopbridge.core.table import DecisionTable, is_ambiguous
 from shopbridge.core.transport import Transport, TransportError
@@ -106,7 +106,6 @@ class Reply:
         attempts: attempts made.
         after_ambiguous: whether an earlier attempt ended ambiguously (it may have been
             applied before its answer was lost).
-        request_id: the server's request id, if it sent one.
     """
 
     status: int
@@ -116,14 +115,18 @@ class Reply:
     verdict: Verdict
     attempts: int
     after_ambiguous: bool = False
-    request_id: str | None = None
+
+    @property
+    def request_id(self) -> str | None:
+        """The server's request id, if it sent one."""
+        return _request_id(self.headers)
 
 
 @define(kw_only=True)
 class _Call(RetryState):
     request: Request
     body: bytes | None
-    after_ambiguous: bool = False
+    facts: RequestFacts
     last: Outcome | None = None
 
 
@@ -195,6 +198,7 @@ class Engine:
             deadline_at=None if deadline is None else now + deadline,
             request=request,
             body=body,
+            facts=RequestFacts(method=request.method, idempotent=request.idempotent),
         )
         try:
             return await self._retrier(call)
@@ -203,8 +207,13 @@ class Engine:
             raise self._error(call, signal.verdict, gave_up=signal.plan.give_up) from None
 
     async def _attempt(self, call: _Call) -> Reply:
-        request = call.request
-        limiter = self.pacer.limiter(request.pace_key)
+        limiter = self.pacer.limiter(call.request.pace_key)
+        ticket = await self._pace(call, limiter)
+        call.attempts += 1
+        outcome, now = await self._exchange(call, limiter, ticket)
+        return self._act(call, limiter, outcome, now)
+
+    async def _pace(self, call: _Call, limiter: StoreLimiter) -> Ticket:
         try:
             ticket = await limiter.acquire(deadline=call.deadline_at)
         except PacingTimeoutError as exc:
@@ -218,51 +227,58 @@ class Engine:
             gave_up = f"the store's window frees in {exc.wait:.3g} s, past the deadline"
             self._log_give_up(call, verdict, gave_up)
             raise self._error(call, verdict, gave_up=gave_up) from None
-        call.attempts += 1
         if ticket.waited >= _PACING_LOG_THRESHOLD and logger.isEnabledFor(logging.INFO):
             logger.info(
                 "%s %s attempt %d: waited %.3g s for the rate-limit window of %r (%s)",
-                request.method,
-                request.path,
-                call.attempts,
+                call.request.method,
+                call.request.path,
+                call.attempts + 1,
                 ticket.waited,
-                request.pace_key,
+                call.request.pace_key,
                 self._time_left(call),
-                extra={"attempt": call.attempts, "wait": ticket.waited, "wait_source": "pacing"},
+                extra={
+                    "attempt": call.attempts + 1,
+                    "wait": ticket.waited,
+                    "wait_source": "pacing",
+                },
             )
+        return ticket
+
+    async def _exchange(
+        self, call: _Call, limiter: StoreLimiter, ticket: Ticket
+    ) -> tuple[Outcome, float]:
+        """Send one attempt; return what came back and the wall-clock time it came."""
+        request = call.request
         timeout = self.policy.attempt_timeout
         remaining = call.remaining(self._clock())
         if remaining is not None:
             timeout = max(min(timeout, remaining), 0.001)
-        outcome: Outcome
         try:
             raw = await self.transport.request(
                 request.method, request.path, body=call.body, time_limit=timeout
             )
         except TransportError as exc:
             limiter.release(ticket, None)
-            outcome = exc.failure
+            return exc.failure, self._wallclock()
         except BaseException:  # cancelled: give the permit back, then stop
             limiter.release(ticket, None)
             raise
-        else:
-            wall = self._wallclock()
-            limiter.release(ticket, parse_rate_limit(raw.headers, wall))
-            data = _decode_json(raw.body)
-            error = None if 200 <= raw.status < 300 else self._parse_error(raw.status, data)
-            outcome = HttpResponse(
-                status=raw.status, headers=raw.headers, body=raw.body, data=data, error=error
-            )
-        facts = RequestFacts(
-            method=request.method,
-            idempotent=request.idempotent,
-            after_ambiguous=call.after_ambiguous,
+        now = self._wallclock()
+        limiter.release(ticket, parse_rate_limit(raw.headers, now))
+        data = _decode_json(raw.body)
+        error = None if 200 <= raw.status < 300 else self._parse_error(raw.status, data)
+        response = HttpResponse(
+            status=raw.status, headers=raw.headers, body=raw.body, data=data, error=error
         )
-        verdict = self.table.decide(outcome, facts, now=self._wallclock())
+        return response, now
+
+    def _act(self, call: _Call, limiter: StoreLimiter, outcome: Outcome, now: float) -> Reply:
+        """Decide on one attempt's outcome: return it, or raise to retry or to fail."""
+        verdict = self.table.decide(outcome, call.facts, now=now)
         call.last = outcome
-        after_ambiguous = call.after_ambiguous
-        if is_ambiguous(outcome):
-            call.after_ambiguous = True
+        after_ambiguous = call.facts.after_ambiguous
+        if not after_ambiguous and is_ambiguous(outcome):
+            call.facts = evolve(call.facts, after_ambiguous=True)
         if verdict.action is Action.WAIT_RETRY_AFTER:
             # One 429 pauses every task of the store, not only this one.
             limiter.pause(verdict.wait if verdict.wait is not None else self.policy.backoff_base)
@@ -276,7 +292,6 @@ class Engine:
                 verdict=verdict,
                 attempts=call.attempts,
                 after_ambiguous=after_ambiguous,
-                request_id=_request_id(outcome.headers),
             )
         if verdict.retryable:
             raise RetrySignal(verdict, call)

@@ -31,6 +31,7 @@ _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 _CONNECT_MARGIN = 0.05
 """Seconds by which the connect limit ends before the attempt's total limit."""
 _URL_CACHE_SIZE = 1024
+_TIMEOUT_CACHE_SIZE = 8
 
 
 class TransportError(Exception):
@@ -174,9 +175,23 @@ class Transport:
         self._trust_env = trust_env
         self._session: aiohttp.ClientSession | None = None
         self._urls: dict[str, URL] = {}
+        self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
 
     def __repr__(self) -> str:
         return f"Transport(base_url={self._base!r})"
+
+    def _timeout(self, time_limit: float) -> aiohttp.ClientTimeout:
+        # Opening a connection has its own limit, which always ends before the attempt's
+        # total: a request that timed out before it was sent is a connect timeout, never
+        # mistaken for an ambiguous read timeout.
+        margin = min(_CONNECT_MARGIN, time_limit / 10)
+        timeout = aiohttp.ClientTimeout(
+            total=time_limit, sock_connect=min(self._connect_timeout, time_limit - margin)
+        )
+        if len(self._timeouts) < _TIMEOUT_CACHE_SIZE:
+            # Most attempts use the policy's attempt_timeout; near a deadline each differs.
+            self._timeouts[time_limit] = timeout
+        return timeout
 
     @property
     def is_open(self) -> bool:
@@ -237,13 +252,9 @@ class Transport:
             if len(self._urls) >= _URL_CACHE_SIZE:
                 self._urls.clear()  # item paths (one per record id) must not grow it forever
             self._urls[path] = url
-        # The connect limit (pool wait and connection) always ends before the attempt's
-        # total: a request that timed out before it was sent is a connect timeout, never
-        # mistaken for an ambiguous read timeout.
-        margin = min(_CONNECT_MARGIN, time_limit / 10)
-        client_timeout = aiohttp.ClientTimeout(
-            total=time_limit, connect=min(self._connect_timeout, time_limit - margin)
-        )
+        client_timeout = self._timeouts.get(time_limit)
+        if client_timeout is None:
+            client_timeout = self._timeout(time_limit)
         with _mapped_errors():
             async with self._session.request(
                 method,

@@ -64,6 +64,19 @@ def _structure_datetime(value: Any, _type: Any) -> datetime:
     return datetime.fromisoformat(value)
 
 
+def _structure_optional_str(value: Any, _type: Any) -> str | None:
+    return value if value is None or type(value) is str else str(value)
+
+
+def _structure_optional_int(value: Any, _type: Any) -> int | None:
+    if value is None or type(value) is int:
+        return value
+    if isinstance(value, bool):
+        msg = f"{value!r} is not an integer"
+        raise TypeError(msg)
+    return int(value)
+
+
 def _union_args(type_: Any) -> tuple[Any, ...]:
     origin = typing.get_origin(type_)
     if origin is typing.Union or origin is types.UnionType:
@@ -76,7 +89,9 @@ def _has_unset(type_: Any) -> bool:
 
 
 def _make_converter() -> Converter:
-    converter = Converter(forbid_extra_keys=False)
+    # Answers that do not fit are reported as one "unreadable answer" error, so cattrs's
+    # per-field exception groups would be built for nothing: lean generated code instead.
+    converter = Converter(forbid_extra_keys=False, detailed_validation=False)
     converter.register_unstructure_hook(datetime, datetime.isoformat)
     converter.register_unstructure_hook(date, date.isoformat)
     converter.register_unstructure_hook(Decimal, lambda value: value)
@@ -84,6 +99,16 @@ def _make_converter() -> Converter:
     converter.register_structure_hook(datetime, _structure_datetime)
     converter.register_structure_hook(Decimal, _structure_decimal)
     converter.register_structure_hook(Decimal | int | float, _structure_money)
+    # Optional scalars are most of an answer's fields: read them without cattrs's generic
+    # union dispatch.
+    converter.register_structure_hook(str | None, _structure_optional_str)
+    converter.register_structure_hook(int | None, _structure_optional_int)
+    converter.register_structure_hook(
+        Decimal | None, lambda value, _: None if value is None else _structure_decimal(value, 0)
+    )
+    converter.register_structure_hook(
+        datetime | None, lambda value, _: None if value is None else _structure_datetime(value, 0)
+    )
 
     def structure_without_unset(value: Any, type_: Any) -> Any:
         if value is Unset.UNSET:
@@ -129,8 +154,12 @@ def to_wire_mapping(record: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+_JSON_TYPES = frozenset({str, int, float, bool, type(None), dict, list, tuple, Decimal})
+
+
 def _is_model(value: object) -> bool:
-    return hasattr(type(value), "__attrs_attrs__")
+    kind = type(value)
+    return kind not in _JSON_TYPES and hasattr(kind, "__attrs_attrs__")
 
 
 def from_wire(data: Any, cls: type[_T]) -> _T:
