@@ -35,7 +35,7 @@ from shopbridge.core.outcome import (
 from shopbridge.core.pacing import Pacer, PacingTimeoutError, StoreLimiter, Ticket
 from shopbridge.core.retry import Retrier, RetryPolicy, RetrySignal, RetryState
 from shopbridge.core.table import DecisionTable, is_ambiguous
-from shopbridge.core.transport import Transport, TransportError
+from shopbridge.core.transport import RawResponse, Transport, TransportError
 from shopbridge.core.verdict import Action, Verdict, WaitSource
 from shopbridge.core.waits import parse_rate_limit
 
@@ -207,11 +207,28 @@ class Engine:
             raise self._error(call, signal.verdict, gave_up=signal.plan.give_up) from None
 
     async def _attempt(self, call: _Call) -> Reply:
-        limiter = self.pacer.limiter(call.request.pace_key)
+        request = call.request
+        limiter = self.pacer.limiter(request.pace_key)
         ticket = await self._pace(call, limiter)
         call.attempts += 1
-        outcome, now = await self._exchange(call, limiter, ticket)
-        return self._act(call, limiter, outcome, now)
+        timeout = self.policy.attempt_timeout
+        remaining = call.remaining(self._clock())
+        if remaining is not None:
+            timeout = max(min(timeout, remaining), 0.001)
+        # Awaited here, not in a helper: each coroutine level costs on every suspension.
+        try:
+            raw = await self.transport.request(
+                request.method, request.path, body=call.body, time_limit=timeout
+            )
+        except TransportError as exc:
+            limiter.release(ticket, None)
+            return self._act(call, limiter, exc.failure, self._wallclock())
+        except BaseException:  # cancelled: give the permit back, then stop
+            limiter.release(ticket, None)
+            raise
+        now = self._wallclock()
+        limiter.release(ticket, parse_rate_limit(raw.headers, now))
+        return self._act(call, limiter, self._response(raw), now)
 
     async def _pace(self, call: _Call, limiter: StoreLimiter) -> Ticket:
         try:
@@ -244,33 +261,12 @@ class Engine:
             )
         return ticket
 
-    async def _exchange(
-        self, call: _Call, limiter: StoreLimiter, ticket: Ticket
-    ) -> tuple[Outcome, float]:
-        """Send one attempt; return what came back and the wall-clock time it came."""
-        request = call.request
-        timeout = self.policy.attempt_timeout
-        remaining = call.remaining(self._clock())
-        if remaining is not None:
-            timeout = max(min(timeout, remaining), 0.001)
-        try:
-            raw = await self.transport.request(
-                request.method, request.path, body=call.body, time_limit=timeout
-            )
-        except TransportError as exc:
-            limiter.release(ticket, None)
-            return exc.failure, self._wallclock()
-        except BaseException:  # cancelled: give the permit back, then stop
-            limiter.release(ticket, None)
-            raise
-        now = self._wallclock()
-        limiter.release(ticket, parse_rate_limit(raw.headers, now))
+    def _response(self, raw: RawResponse) -> HttpResponse:
         data = _decode_json(raw.body)
         error = None if 200 <= raw.status < 300 else self._parse_error(raw.status, data)
-        response = HttpResponse(
+        return HttpResponse(
             status=raw.status, headers=raw.headers, body=raw.body, data=data, error=error
         )
-        return response, now
 
     def _act(self, call: _Call, limiter: StoreLimiter, outcome: Outcome, now: float) -> Reply:
         """Decide on one attempt's outcome: return it, or raise to retry or to fail."""

@@ -23,7 +23,7 @@ import math
 import time
 from typing import TYPE_CHECKING
 
-from attrs import frozen
+from attrs import define
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -48,7 +48,7 @@ class PacingTimeoutError(Exception):
         self.wait = wait
 
 
-@frozen
+@define
 class Ticket:
     """A permit to send one request; give it back with `StoreLimiter.release`."""
 

@@ -181,7 +181,7 @@ class Retrier(Generic[_S, _R]):
         async def run(state: _S) -> _R:
             return await attempt(state)
 
-        self._attempt = run
+        self._first = attempt
         self._run: Callable[[_S], Awaitable[_R]] = decorate(run)
 
     async def __call__(self, state: _S) -> _R:
@@ -192,7 +192,7 @@ class Retrier(Generic[_S, _R]):
         drives every attempt after it.
         """
         try:
-            return await self._attempt(state)
+            return await self._first(state)
         except RetrySignal as signal:
             if self._give_up(signal):
                 raise

@@ -207,6 +207,10 @@ class DecisionTable:
         eq=False,
         default=Factory(lambda s: _index_by_failure(s.rules), takes_self=True),
     )
+    # A verdict without a server wait depends on the row and the status alone: made once.
+    _verdicts: dict[tuple[str, int | None], Verdict] = field(
+        init=False, repr=False, eq=False, factory=dict
+    )
 
     def __attrs_post_init__(self) -> None:
         names = [rule.name for rule in self.rules]
@@ -309,7 +313,13 @@ def decide(table: DecisionTable, outcome: Outcome, facts: RequestFacts, *, now: 
                     wait=hint.seconds,
                     wait_source=hint.source,
                 )
-        return Verdict(action=rule.action, reason=rule.reason, rule=rule.name, status=status)
+        key = (rule.name, status)
+        verdict = table._verdicts.get(key)
+        if verdict is None:
+            verdict = Verdict(action=rule.action, reason=rule.reason, rule=rule.name, status=status)
+            if status is None or 100 <= status < 600:  # bounded: rows by statuses
+                table._verdicts[key] = verdict
+        return verdict
     except Exception as exc:  # noqa: BLE001 - decide() must never raise; the verdict says why
         return Verdict(
             action=Action.FAIL,

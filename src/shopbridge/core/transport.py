@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import ipaddress
 import platform
-from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import aiohttp
-from attrs import frozen
+from attrs import define
 from multidict import CIMultiDictProxy
 from yarl import URL
 
@@ -22,7 +21,7 @@ from shopbridge.core.outcome import FailureKind, TransportFailure
 
 if TYPE_CHECKING:
     import ssl
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Mapping
 
 
 __all__ = ["RawResponse", "Transport", "TransportError", "check_base_url", "user_agent"]
@@ -42,7 +41,7 @@ class TransportError(Exception):
         self.failure = failure
 
 
-@frozen
+@define
 class RawResponse:
     """A response as received: status, headers (case-insensitive) and the whole body."""
 
@@ -109,40 +108,38 @@ def check_base_url(base_url: str, *, allow_insecure_http: bool) -> URL:
     return url.with_path(url.path.rstrip("/"))
 
 
-@contextmanager
-def _mapped_errors() -> Iterator[None]:
-    """Turn aiohttp's and asyncio's exceptions into `TransportError`, most specific first.
+def _failure(exc: Exception) -> TransportFailure | None:
+    """The `TransportFailure` an aiohttp/asyncio exception means, most specific first.
 
-    `asyncio.CancelledError` passes through untouched on purpose: a cancelled request (Ctrl-C
-    in the blocking client, a task group tearing down) must stop, not be retried as if the
-    network had failed.
+    ``None`` for anything else, which is not the network's doing and propagates as it is.
+    `asyncio.CancelledError` never gets here on purpose: a cancelled request (Ctrl-C in the
+    blocking client, a task group tearing down) must stop, not be retried as if the network
+    had failed.
     """
     kind: FailureKind
-    try:
-        yield
-    except aiohttp.ClientConnectorDNSError as exc:
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
         kind, detail = FailureKind.DNS, f"cannot resolve {exc.host}"
-    except aiohttp.ClientSSLError as exc:
+    elif isinstance(exc, aiohttp.ClientSSLError):
         kind, detail = FailureKind.TLS, f"TLS failed with {exc.host}:{exc.port}"
-    except aiohttp.ConnectionTimeoutError:
+    elif isinstance(exc, aiohttp.ConnectionTimeoutError):
         kind, detail = FailureKind.CONNECT_TIMEOUT, "connect timeout"
-    except aiohttp.ClientConnectorError as exc:
+    elif isinstance(exc, aiohttp.ClientConnectorError):
         kind, detail = FailureKind.CONNECT, f"cannot connect to {exc.host}:{exc.port}"
-    except (aiohttp.SocketTimeoutError, aiohttp.ServerTimeoutError, TimeoutError):
+    elif isinstance(exc, aiohttp.SocketTimeoutError | aiohttp.ServerTimeoutError | TimeoutError):
         # Connecting has its own, earlier limit (ConnectionTimeoutError, above): a timeout
         # here came after the request was sent.
         kind, detail = FailureKind.READ_TIMEOUT, "no answer in time"
-    except aiohttp.ServerDisconnectedError:
+    elif isinstance(exc, aiohttp.ServerDisconnectedError):
         kind, detail = FailureKind.DISCONNECTED, "server disconnected"
-    except aiohttp.ClientResponseError:
+    elif isinstance(exc, aiohttp.ClientResponseError):
         kind, detail = FailureKind.DISCONNECTED, "malformed response"
-    except aiohttp.ClientPayloadError:
+    elif isinstance(exc, aiohttp.ClientPayloadError):
         kind, detail = FailureKind.DISCONNECTED, "response cut short"
-    except (aiohttp.ClientConnectionError, ConnectionError) as exc:
+    elif isinstance(exc, aiohttp.ClientConnectionError | ConnectionError):
         kind, detail = FailureKind.DISCONNECTED, type(exc).__name__
     else:
-        return
-    raise TransportError(TransportFailure(kind=kind, detail=detail)) from None
+        return None
+    return TransportFailure(kind=kind, detail=detail)
 
 
 class Transport:
@@ -255,7 +252,7 @@ class Transport:
         client_timeout = self._timeouts.get(time_limit)
         if client_timeout is None:
             client_timeout = self._timeout(time_limit)
-        with _mapped_errors():
+        try:
             async with self._session.request(
                 method,
                 url,
@@ -265,4 +262,9 @@ class Transport:
                 allow_redirects=False,
             ) as response:
                 payload = await response.read()
+        except Exception as exc:  # the one place aiohttp's errors are mapped
+            failure = _failure(exc)
+            if failure is None:
+                raise
+            raise TransportError(failure) from None
         return RawResponse(response.status, response.headers, payload)

@@ -34,19 +34,17 @@ class Action(enum.Enum):
     FAIL = "fail"
     """A permanent answer or an unknown one: do not retry."""
 
+    # Identity tests, not set membership: an Enum's __hash__ is Python code, and these two
+    # are asked on every attempt.
     @property
     def retryable(self) -> bool:
         """Whether this action, by itself, allows another attempt."""
-        return self in _RETRYABLE
+        return self is Action.WAIT_RETRY_AFTER or self is Action.BACKOFF
 
     @property
     def succeeded(self) -> bool:
         """Whether the attempt left the server in the state the caller asked for."""
-        return self in _SUCCEEDED
-
-
-_RETRYABLE = frozenset({Action.WAIT_RETRY_AFTER, Action.BACKOFF})
-_SUCCEEDED = frozenset({Action.DONE, Action.ALREADY_EXISTED})
+        return self is Action.DONE or self is Action.ALREADY_EXISTED
 
 
 class WaitSource(enum.Enum):

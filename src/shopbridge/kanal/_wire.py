@@ -64,6 +64,13 @@ def _structure_datetime(value: Any, _type: Any) -> datetime:
     return datetime.fromisoformat(value)
 
 
+def _structure_str_tuple(value: Any, _type: Any) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple):
+        msg = f"{value!r} is not a list of strings"
+        raise TypeError(msg)
+    return tuple(map(str, value))
+
+
 def _structure_optional_str(value: Any, _type: Any) -> str | None:
     return value if value is None or type(value) is str else str(value)
 
@@ -101,6 +108,9 @@ def _make_converter() -> Converter:
     converter.register_structure_hook(Decimal | int | float, _structure_money)
     # Optional scalars are most of an answer's fields: read them without cattrs's generic
     # union dispatch.
+    converter.register_structure_hook_func(
+        lambda type_: type_ == tuple[str, ...], _structure_str_tuple
+    )
     converter.register_structure_hook(str | None, _structure_optional_str)
     converter.register_structure_hook(int | None, _structure_optional_int)
     converter.register_structure_hook(

@@ -14,7 +14,7 @@ and ends in a typed result or a typed `RequestError`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar
 from urllib.parse import quote
 
@@ -148,6 +148,7 @@ class AsyncKanal:
         self._reject_unknown = unknown_fields == "reject"
         self._closed = False
         self._prefix = f"/stores/{self.store_id}"
+        self._pace_key = str(self.store_id)
         transport = Transport(
             base_url=url,
             headers={
@@ -197,10 +198,11 @@ class AsyncKanal:
     def _body(
         self, schema: rules.Schema, record: object, model: type, *, method: str, path: str
     ) -> Any:
-        if isinstance(record, model):
-            body: Any = to_wire(record)
-        elif isinstance(record, Mapping):
+        body: Any
+        if type(record) is dict or isinstance(record, Mapping):  # a dict first: cheapest test
             body = to_wire_mapping(record)
+        elif isinstance(record, model):
+            body = to_wire(record)
         else:
             body = record  # validate() names what is wrong with it
         if self._validate:
@@ -237,18 +239,20 @@ class AsyncKanal:
             segment = segment.replace(".", "%2E")
         return f"{path}/{segment}"
 
-    async def _send(self, method: str, path: str, body: Any) -> Reply:
+    def _send(self, method: str, path: str, body: Any) -> Awaitable[Reply]:
+        # Not a coroutine itself: the caller awaits the engine's directly, one frame less
+        # on every suspension of the request.
         if self._closed:
             # The transport would quietly open a new session that nothing ever closes.
             msg = "this AsyncKanal is closed; create a new one"
             raise RuntimeError(msg)
-        return await self._engine.send(
+        return self._engine.send(
             Request(
                 method=method,
                 path=path,
                 json=body,
                 idempotent=True,  # upserts, PATCH and DELETE all converge when replayed
-                pace_key=str(self.store_id),
+                pace_key=self._pace_key,
             )
         )
 
