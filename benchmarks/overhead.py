@@ -16,7 +16,7 @@ one `decide()` call closes the table.
 
 Usage::
 
-    python benchmarks/overhead.py [--records 2000] [--rounds 3] [--write]
+    python benchmarks/overhead.py [--records 5000] [--rounds 5] [--write]
 
 ``--write`` replaces the "overhead" section of ``benchmarks/RESULTS.md``.
 """
@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 API_KEY = "sandbox-key"
 STORE_ID = 1
 RESULTS = Path(__file__).with_name("RESULTS.md")
+GOAL = 0.85
 SECTION = "## Overhead: AsyncKanal vs bare aiohttp"
 
 
@@ -68,8 +69,10 @@ def order(external_id: str) -> dict[str, Any]:
 
 
 def pin(pid: int, cpu: int) -> None:
-    """Keep `pid` on one CPU, where the machine has two or more: the client and the sandbox
-    then never steal each other's core, and rounds vary less."""
+    """Keep `pid` on one CPU, where the machine has two or more.
+
+    The client and the sandbox then never steal each other's core, and rounds vary less.
+    """
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
         os.sched_setaffinity(pid, {cpu})
 
@@ -210,8 +213,8 @@ def machine() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--records", type=int, default=2000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--records", type=int, default=5000)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
     args = parser.parse_args()
     count: int = args.records
@@ -230,7 +233,14 @@ def main() -> None:
             samples.setdefault(("Kanal (blocking)", 1), []).append(
                 measure(partial(blocking_kanal, base_url, prefix, count), count)
             )
-            print(f"round {round_number + 1}/{args.rounds} done", file=sys.stderr)
+            print(
+                f"round {round_number + 1}/{args.rounds}: "
+                + ", ".join(
+                    f"{name} c{concurrency} {runs[-1][0]:,.0f}/s"
+                    for (name, concurrency), runs in samples.items()
+                ),
+                file=sys.stderr,
+            )
 
     def median(key: tuple[str, int]) -> tuple[float, float]:
         rate = statistics.median(rate for rate, _ in samples[key])
@@ -238,9 +248,9 @@ def main() -> None:
         return rate, cpu
 
     lines = [
-        "| Client | Concurrency | Records/s | vs bare aiohttp | vs bare aiohttp + orjson "
-        "| Client CPU µs/record |",
-        "|---|---|---|---|---|---|",
+        "| Client | Concurrency | Records/s (median) | Rounds' range | vs bare aiohttp "
+        "| vs bare aiohttp + orjson | Client CPU µs/record |",
+        "|---|---|---|---|---|---|---|",
     ]
     for concurrency in (1, 32):
         floor, _ = median(("bare aiohttp", concurrency))
@@ -250,10 +260,21 @@ def main() -> None:
             names.append("Kanal (blocking)")
         for name in names:
             rate, cpu = median((name, concurrency))
+            rates = [sample_rate for sample_rate, _ in samples[(name, concurrency)]]
             lines.append(
-                f"| {name} | {concurrency} | {rate:,.0f} | {rate / floor:.2f} "
-                f"| {rate / tuned:.2f} | {cpu:.0f} |"
+                f"| {name} | {concurrency} | {rate:,.0f} | {min(rates):,.0f}-{max(rates):,.0f} "
+                f"| {rate / floor:.2f} | {rate / tuned:.2f} | {cpu:.0f} |"
             )
+    verdicts = []
+    for concurrency in (1, 32):
+        ratio = median(("AsyncKanal", concurrency))[0] / median(("bare aiohttp", concurrency))[0]
+        verdicts.append(
+            f"{ratio:.2f} at concurrency {concurrency} ({'met' if ratio >= GOAL else 'NOT met'})"
+        )
+    lines += [
+        "",
+        f"Goal, AsyncKanal at >= {GOAL} of bare aiohttp's throughput: {'; '.join(verdicts)}.",
+    ]
     lines += ["", "| `decide()` on | µs per call |", "|---|---|"]
     lines += [f"| {name} | {micros:.2f} |" for name, micros in decide_cost()]
     table = "\n".join(lines)
@@ -268,7 +289,12 @@ def main() -> None:
             f"- Command: `{command}`\n"
             f"- {count} order upserts per run, median of {args.rounds} interleaved rounds; the "
             "sandbox runs in its own process with rate limit and faults off; client and "
-            "sandbox are pinned to one CPU each.\n\n"
+            "sandbox are pinned to one CPU each.\n"
+            "- Reading: at concurrency 32 every variant runs close to what the sandbox (one "
+            "Python process, one core) can answer, so the throughput ratios flatten there; the "
+            "client-CPU column is the overhead proper (validation with Kanal's rules, pacing, "
+            "the decision table, typed results). Rounds on a shared VM vary, as the range "
+            "column shows; the medians are compared.\n\n"
             f"{table}\n"
         )
         text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
