@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from multidict import CIMultiDict, CIMultiDictProxy
 
+from shopbridge.core.generic_rules import GENERIC_HTTP_RULES, NETWORK_RULES
 from shopbridge.core.outcome import (
     ErrorBody,
     FailureKind,
@@ -19,8 +20,6 @@ from shopbridge.core.outcome import (
     TransportFailure,
 )
 from shopbridge.core.table import (
-    GENERIC_HTTP_RULES,
-    NETWORK_RULES,
     DecisionTable,
     Rule,
     chain,

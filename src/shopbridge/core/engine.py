@@ -18,7 +18,6 @@ import orjson
 from attrs import define, evolve, field, frozen
 
 from shopbridge.core.errors import (
-    RateLimitedError,
     RequestError,
     ValidationError,
     error_class_for,
@@ -30,7 +29,6 @@ from shopbridge.core.outcome import (
     Outcome,
     RequestFacts,
     TransportFailure,
-    freeze_field_errors,
 )
 from shopbridge.core.pacing import Pacer, PacingTimeoutError, StoreLimiter, Ticket
 from shopbridge.core.retry import Retrier, RetryPolicy, RetrySignal, RetryState
@@ -310,20 +308,15 @@ class Engine:
         elif isinstance(outcome, TransportFailure):
             failure = outcome.kind
         if error is not None and self._secrets:
-            error = ErrorBody(
-                key=error.key,
+            error = evolve(
+                error,
                 message=None if error.message is None else self._redact(error.message),
-                field_errors=freeze_field_errors(
-                    {
-                        path: [self._redact(message) for message in messages]
-                        for path, messages in error.field_errors.items()
-                    }
-                ),
-                retry_after=error.retry_after,
-                type=error.type,
+                field_errors={
+                    path: [self._redact(message) for message in messages]
+                    for path, messages in error.field_errors.items()
+                },
             )
-        cls = RateLimitedError if verdict.rule == "pacing" else error_class_for(verdict.action)
-        return cls(
+        return error_class_for(verdict.action)(
             verdict,
             method=call.request.method,
             path=call.request.path,

@@ -17,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from shopbridge.core.generic_rules import GENERIC_HTTP_RULES, NETWORK_RULES
 from shopbridge.core.outcome import ErrorBody, FailureKind
-from shopbridge.core.table import GENERIC_HTTP_RULES, NETWORK_RULES, DecisionTable, Rule, chain
+from shopbridge.core.table import DecisionTable, Rule, chain
 from shopbridge.core.verdict import Action
 
 __all__ = ["ERROR_KEYS", "KANAL_TABLE", "parse_error"]

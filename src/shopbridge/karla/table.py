@@ -23,8 +23,9 @@ from typing import Any
 
 from attrs import frozen
 
+from shopbridge.core.generic_rules import GENERIC_HTTP_RULES, NETWORK_RULES
 from shopbridge.core.outcome import ErrorBody, FailureKind
-from shopbridge.core.table import GENERIC_HTTP_RULES, NETWORK_RULES, DecisionTable, Rule, chain
+from shopbridge.core.table import DecisionTable, Rule, chain
 from shopbridge.core.verdict import Action
 
 __all__ = ["ERROR_KEYS", "KARLA_TABLE", "ErrorKey", "parse_error"]
