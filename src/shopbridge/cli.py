@@ -12,7 +12,6 @@ Commands import what they run when they run, so ``shopbridge --help`` stays quic
 
 from __future__ import annotations
 
-import ipaddress
 import sys
 from typing import TYPE_CHECKING
 
@@ -147,8 +146,9 @@ def sandbox_kanal(
 
 def _serve(server: SandboxServer, api: str, *, port_given: int) -> None:
     from shopbridge._sandbox.runner import serve_until_signalled  # noqa: PLC0415 - as above
+    from shopbridge.core.transport import is_loopback  # noqa: PLC0415
 
-    if not _is_loopback(server.host):
+    if not is_loopback(server.host):
         click.echo(
             f"warning: listening on {server.host}, not loopback: anyone who can reach this "
             "machine can use the sandbox's documented keys.",
@@ -170,12 +170,3 @@ def _serve(server: SandboxServer, api: str, *, port_given: int) -> None:
         reason = exc.strerror or str(exc)
         msg = f"cannot listen on {server.host}:{port_given}: {reason}"
         raise click.BadParameter(msg, param_hint="'--host' / '--port'") from None
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
