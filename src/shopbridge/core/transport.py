@@ -24,7 +24,14 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 
-__all__ = ["RawResponse", "Transport", "TransportError", "check_base_url", "is_loopback", "user_agent"]
+__all__ = [
+    "RawResponse",
+    "Transport",
+    "TransportError",
+    "check_base_url",
+    "is_loopback",
+    "user_agent",
+]
 
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 _CONNECT_MARGIN = 0.05
