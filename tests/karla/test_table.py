@@ -74,14 +74,29 @@ RESOLVED_WHEN_RETRIED = sorted(
     if status == 409 and key != "campaign_active_segment_exists"
 )
 
-CREATE = RequestFacts(method="POST", idempotent=False)
-RETRIED_CREATE = RequestFacts(method="POST", idempotent=False, after_ambiguous=True)
+CREATE = RequestFacts(method="POST", idempotent=False, create=True)
+RETRIED_CREATE = RequestFacts(method="POST", idempotent=False, create=True, after_ambiguous=True)
+# A POST that nothing dedupes: POST /shipments/{id}/events, product pushes.
+EVENT = RequestFacts(method="POST", idempotent=False)
+RETRIED_EVENT = RequestFacts(method="POST", idempotent=False, after_ambiguous=True)
+DELETE = RequestFacts(method="DELETE", idempotent=True)
+RETRIED_DELETE = RequestFacts(method="DELETE", idempotent=True, after_ambiguous=True)
+GONE_WHEN_RETRIED = [
+    "announcement_not_found",
+    "campaign_not_found",
+    "discount_not_found",
+    "webhook_not_found",
+]
+# Every path but /v1/shops is scoped by the slug: a missing shop stops everything, like a key.
+KEY_ACTION_OVERRIDES = {"shop_not_found": Action.FIX_CREDENTIALS}
 UPSERT = RequestFacts(method="PUT", idempotent=True)
 RETRIED_UPSERT = RequestFacts(method="PUT", idempotent=True, after_ambiguous=True)
 GET = RequestFacts(method="GET", idempotent=True)
 
 
 def seed_action(key: str) -> Action:
+    if key in KEY_ACTION_OVERRIDES:
+        return KEY_ACTION_OVERRIDES[key]
     status = SEED_STATUS[key]
     return SERVER_KEY_ACTION[key] if status >= 500 else FAMILY_ACTION[status]
 
@@ -127,6 +142,21 @@ def _key_cases() -> Iterator[Case]:
             RETRIED_CREATE,
             Action.ALREADY_EXISTED,
         )
+    for key in GONE_WHEN_RETRIED:
+        yield Case(
+            f"karla-{key}-delete-retried",
+            response(404, envelope(key, 404)),
+            RETRIED_DELETE,
+            Action.DONE,
+        )
+    for name, outcome in (
+        ("500", response(500, envelope("unexpected", 500))),
+        ("502", response(502, envelope("bad_gateway", 502))),
+        ("504", response(504)),
+        ("read-timeout", failure(FailureKind.READ_TIMEOUT)),
+        ("disconnected", failure(FailureKind.DISCONNECTED)),
+    ):
+        yield Case(f"karla-{name}-not-deduplicated", outcome, EVENT, Action.FAIL)
     for key, status in SEED_STATUS.items():
         yield Case(
             f"karla-{key}", response(status, envelope(key, status)), CREATE, seed_action(key)
@@ -146,6 +176,12 @@ CASES: tuple[Case, ...] = (
     ),
     Case("karla-401", response(401, {"detail": "Not authenticated"}), GET, Action.FIX_CREDENTIALS),
     Case("karla-403", response(403), UPSERT, Action.FIX_CREDENTIALS),
+    Case(
+        "karla-404-delete-retried",
+        response(404, {"detail": "Claim not found"}),
+        RETRIED_DELETE,
+        Action.DONE,
+    ),
     Case("karla-404", response(404, {"detail": "Not Found"}), GET, Action.NOT_FOUND),
     Case("karla-409", response(409, envelope(None, 409)), CREATE, Action.CONFLICT),
     Case(
@@ -221,10 +257,11 @@ def test_karla_rows_are_prefixed_and_generic_rows_kept_only_where_karla_is_silen
 
 def _probes() -> Iterator[tuple[Outcome, RequestFacts]]:
     facts = [
-        RequestFacts(method=method, idempotent=idempotent, after_ambiguous=after)
-        for method in ("POST", "PUT")
+        RequestFacts(method=method, idempotent=idempotent, after_ambiguous=after, create=create)
+        for method in ("POST", "PUT", "DELETE")
         for idempotent in (False, True)
         for after in (False, True)
+        for create in (False, True)
     ]
     keys = [None, "undocumented_key", *SEED_STATUS]
     for status in range(100, 601):
@@ -252,14 +289,19 @@ def test_every_row_is_reachable() -> None:
 
 def test_every_seed_key_has_exactly_one_row_with_its_status_family() -> None:
     for key, status in SEED_STATUS.items():
-        rows = [rule for rule in KARLA_TABLE if rule.key == key and not rule.after_ambiguous]
+        rows = [
+            rule
+            for rule in KARLA_TABLE
+            if rule.key == key and not rule.after_ambiguous and rule.create is None
+        ]
 
         assert len(rows) == 1, key
         (row,) = rows
         assert row.status is None, key  # the key decides, whatever status it comes with
         assert row.action is seed_action(key), key
         # The key's row agrees with what the bare status of its family means.
-        assert row.action is decide_karla(response(status), CREATE).action, key
+        if key not in KEY_ACTION_OVERRIDES:
+            assert row.action is decide_karla(response(status), CREATE).action, key
 
 
 def test_table_knows_no_key_beyond_the_seed() -> None:
@@ -334,7 +376,9 @@ def test_create_is_retried_after_an_ambiguous_failure_and_its_409_already_existe
 ) -> None:
     """The engine's sequence: an ambiguous failure backs off, and marks the retry as such."""
     first_verdict = decide_karla(first, CREATE)
-    retry_facts = RequestFacts(method="POST", idempotent=False, after_ambiguous=is_ambiguous(first))
+    retry_facts = RequestFacts(
+        method="POST", idempotent=False, create=True, after_ambiguous=is_ambiguous(first)
+    )
     second = decide_karla(response(409, envelope("order_exists", 409)), retry_facts)
 
     assert first_verdict.action is Action.BACKOFF
@@ -355,7 +399,9 @@ def test_create_retried_after_a_failure_that_applied_nothing_meets_a_real_confli
     first: Outcome,
 ) -> None:
     first_verdict = decide_karla(first, CREATE)
-    retry_facts = RequestFacts(method="POST", idempotent=False, after_ambiguous=is_ambiguous(first))
+    retry_facts = RequestFacts(
+        method="POST", idempotent=False, create=True, after_ambiguous=is_ambiguous(first)
+    )
     second = decide_karla(response(409, envelope("order_exists", 409)), retry_facts)
 
     assert first_verdict.retryable
@@ -431,7 +477,11 @@ def test_to_markdown_has_one_line_per_rule() -> None:
 
 _METHODS = st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE"]) | st.text(max_size=6)
 _FACTS = st.builds(
-    RequestFacts, method=_METHODS, idempotent=st.booleans(), after_ambiguous=st.booleans()
+    RequestFacts,
+    method=_METHODS,
+    idempotent=st.booleans(),
+    after_ambiguous=st.booleans(),
+    create=st.booleans(),
 )
 _KEYS = st.none() | st.sampled_from(sorted(SEED_STATUS)) | st.text(max_size=20)
 _HINTS = st.none() | st.integers() | st.floats() | st.text(max_size=12)
@@ -467,3 +517,59 @@ def test_decide_always_returns_a_verdict_from_a_row(
     assert verdict.action is KARLA_TABLE[verdict.rule].action  # never "unmatched"/"decide-error"
     if verdict.wait is not None:
         assert 0.0 <= verdict.wait <= MAX_SERVER_WAIT
+
+
+@pytest.mark.parametrize("first", AMBIGUOUS)
+def test_a_post_that_nothing_dedupes_is_not_resent_after_an_ambiguous_failure(
+    first: Outcome,
+) -> None:
+    verdict = decide_karla(first, EVENT)
+
+    assert verdict.action is Action.FAIL
+    assert not verdict.retryable
+    assert "does not deduplicate" in verdict.reason
+    assert decide_karla(first, UPSERT).action is Action.BACKOFF
+    assert decide_karla(first, CREATE).action is Action.BACKOFF
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        pytest.param(failure(FailureKind.CONNECT), id="connect"),
+        pytest.param(response(503), id="503"),
+        pytest.param(response(429), id="429"),
+    ],
+)
+def test_a_post_that_nothing_dedupes_is_resent_when_nothing_was_applied(first: Outcome) -> None:
+    assert decide_karla(first, EVENT).retryable
+
+
+def test_a_409_on_a_retried_post_that_is_not_a_create_is_a_conflict() -> None:
+    verdict = decide_karla(response(409, envelope("shipment_exists", 409)), RETRIED_EVENT)
+
+    assert verdict.action is Action.CONFLICT
+
+
+@pytest.mark.parametrize("key", GONE_WHEN_RETRIED)
+def test_a_retried_delete_that_meets_404_is_already_gone(key: str) -> None:
+    outcome = response(404, envelope(key, 404))
+
+    retried = decide_karla(outcome, RETRIED_DELETE)
+    first_try = decide_karla(outcome, DELETE)
+
+    assert (retried.action, retried.rule) == (Action.DONE, f"karla-{key}-delete-retried")
+    assert "already gone" in retried.reason
+    assert (first_try.action, first_try.rule) == (Action.NOT_FOUND, f"karla-{key}")
+
+
+def test_a_retried_delete_that_meets_shop_not_found_still_stops() -> None:
+    verdict = decide_karla(response(404, envelope("shop_not_found", 404)), RETRIED_DELETE)
+
+    assert verdict.action is Action.FIX_CREDENTIALS
+
+
+def test_shop_not_found_stops_like_credentials_do() -> None:
+    verdict = decide_karla(response(404, envelope("shop_not_found", 404)), UPSERT)
+
+    assert (verdict.action, verdict.rule) == (Action.FIX_CREDENTIALS, "karla-shop_not_found")
+    assert "shop slug" in verdict.reason

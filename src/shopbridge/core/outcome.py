@@ -133,8 +133,12 @@ class RequestFacts:
         after_ambiguous: whether an earlier attempt of this same request ended ambiguously
             (read timeout, disconnect after send, 500/502/504), so the server may already
             have applied it.
+        create: whether it is a create that the API refuses twice with "already exists"
+            (so a resend after an ambiguous failure is safe, and its 409 resolvable), as
+            opposed to a non-idempotent request that nothing protects from being applied twice.
     """
 
     method: str
     idempotent: bool
     after_ambiguous: bool = False
+    create: bool = False

@@ -2,10 +2,11 @@
 
 A `Rule` is one row: conditions on the outcome (a status or a status range, an error key from
 the body, a header that must be present, or a network failure kind) and on the request (method,
-idempotent or not, after an ambiguous failure or not), and the `Action` to take with the reason
-in the API docs' own words. A `DecisionTable` is an ordered tuple of rules; the first row that
-matches wins. Tables are values: print them, test them row by row, and override them per client
-with `DecisionTable.prepend`, `DecisionTable.replace` and `DecisionTable.without`.
+idempotent or not, a create or not, after an ambiguous failure or not), and the `Action` to
+take with the reason in the API docs' own words. A `DecisionTable` is an ordered tuple of
+rules; the first row that matches wins. Tables are values: print them, test them row by row,
+and override them per client with `DecisionTable.prepend`, `DecisionTable.replace` and
+`DecisionTable.without`.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ class Rule:
         idempotent: whether the request must be (or must not be) idempotent.
         after_ambiguous: whether an earlier attempt of the request must have (or must not have)
             ended ambiguously.
+        create: whether the request must be (or must not be) a create the API refuses twice.
     """
 
     name: str
@@ -90,6 +92,7 @@ class Rule:
     method: str | None = field(default=None, converter=_upper)
     idempotent: bool | None = None
     after_ambiguous: bool | None = None
+    create: bool | None = None
 
     def matches(self, outcome: Outcome, facts: RequestFacts) -> bool:
         """Whether this row applies to `outcome` of the request described by `facts`."""
@@ -104,6 +107,7 @@ class Rule:
             (self.method is None or self.method == facts.method)
             and (self.idempotent is None or self.idempotent == facts.idempotent)
             and (self.after_ambiguous is None or self.after_ambiguous == facts.after_ambiguous)
+            and (self.create is None or self.create == facts.create)
         )
 
     def _matches_failure(self, kind: FailureKind) -> bool:
@@ -137,6 +141,8 @@ class Rule:
             parts.append(f"with `{self.header}`")
         if self.idempotent is not None:
             parts.append("idempotent" if self.idempotent else "not idempotent")
+        if self.create is not None:
+            parts.append("a create" if self.create else "not a create")
         if self.after_ambiguous is not None:
             parts.append("after an ambiguous failure" if self.after_ambiguous else "first answer")
         return " · ".join(parts) if parts else "anything else"

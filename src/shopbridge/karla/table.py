@@ -221,7 +221,12 @@ _KEY_ADVICE: Mapping[str, tuple[Action, str]] = {
         "check the id; an upsert without `order` needs the order to exist, do not retry",
     ),
     "shipment_not_found": (Action.NOT_FOUND, _CHECK_ID),
-    "shop_not_found": (Action.NOT_FOUND, "check the shop slug, do not retry"),
+    # Every path but /v1/shops is scoped by the slug: a missing shop fails every request of
+    # the client alike, as a wrong key does, so it stops a bulk run like credentials do.
+    "shop_not_found": (
+        Action.FIX_CREDENTIALS,
+        "check the shop slug; nothing for this shop can succeed until it is fixed, do not retry",
+    ),
     "shop_settings_not_found": (
         Action.NOT_FOUND,
         "check the shop slug, or create its settings first, do not retry",
@@ -272,10 +277,63 @@ _ALREADY_EXISTED_ROWS = tuple(
         f"{_seed_wording(key)}, and this create was retried after an ambiguous failure: "
         "already existed, an earlier attempt most likely created it.",
         key=key,
-        idempotent=False,
+        create=True,
         after_ambiguous=True,
     )
     for key in _RESOLVED_WHEN_RETRIED
+)
+
+# The `*_not_found` keys of the records a DELETE removes. A DELETE retried after an ambiguous
+# failure that meets one is already gone: the lost attempt most likely deleted it. Not
+# `shop_not_found`: on a shop-scoped path it says the slug is wrong, not that the record went.
+_GONE_WHEN_RETRIED = (
+    "announcement_not_found",
+    "campaign_not_found",
+    "discount_not_found",
+    "webhook_not_found",
+)
+
+_ALREADY_GONE_ROWS = (
+    *(
+        _row(
+            f"{key}-delete-retried",
+            Action.DONE,
+            f"{_seed_wording(key)}, and this DELETE was retried after an ambiguous failure: "
+            "already gone, an earlier attempt most likely deleted it.",
+            key=key,
+            method="DELETE",
+            after_ambiguous=True,
+        )
+        for key in _GONE_WHEN_RETRIED
+    ),
+)
+
+# A POST that is neither idempotent nor a create (shipment events, product pushes): nothing
+# dedupes it, so after an ambiguous failure it is not resent, whatever key the body carries.
+_NOT_RESENT = (
+    "Karla may have applied it, and it does not deduplicate this request (not idempotent, "
+    "not a create): resending could apply it twice; check, then resend by hand, do not retry."
+)
+_NOT_DEDUPLICATED_ROWS = tuple(
+    _row(
+        f"{name}-not-deduplicated",
+        Action.FAIL,
+        f"{what}: {_NOT_RESENT}",
+        idempotent=False,
+        create=False,
+        **when,
+    )
+    for name, what, when in (
+        ("500", "Server error", {"status": 500}),
+        ("502", "Bad gateway", {"status": 502}),
+        ("504", "Gateway timeout", {"status": 504}),
+        ("read-timeout", "No answer in time", {"failure": FailureKind.READ_TIMEOUT}),
+        (
+            "disconnected",
+            "The connection closed after sending",
+            {"failure": FailureKind.DISCONNECTED},
+        ),
+    )
 )
 
 _KEY_ROWS = tuple(
@@ -284,6 +342,15 @@ _KEY_ROWS = tuple(
 )
 
 _STATUS_ROWS = (
+    _row(
+        "404-delete-retried",
+        Action.DONE,
+        "Not found, with no documented key, and this DELETE was retried after an ambiguous "
+        "failure: already gone, an earlier attempt most likely deleted it.",
+        status=404,
+        method="DELETE",
+        after_ambiguous=True,
+    ),
     _row(
         "400",
         Action.FIX_CREDENTIALS,
@@ -396,6 +463,8 @@ _NETWORK_ROWS = (
 _KARLA_RULES = chain(
     (_row("2xx", Action.DONE, "Success.", status=(200, 299)),),
     _ALREADY_EXISTED_ROWS,
+    _ALREADY_GONE_ROWS,
+    _NOT_DEDUPLICATED_ROWS,
     _KEY_ROWS,
     _STATUS_ROWS,
     _NETWORK_ROWS,
@@ -419,7 +488,9 @@ _REPLACED_BY_KARLA_ROWS = (
 KARLA_TABLE = DecisionTable(
     "karla", chain(_KARLA_RULES, NETWORK_RULES, GENERIC_HTTP_RULES)
 ).without(*_REPLACED_BY_KARLA_ROWS)
-"""Karla's rows: ``*_exists`` met by a retried create, then one row per key of seed 002, then
+"""Karla's rows: ``*_exists`` met by a retried create, ``*_not_found`` met by a retried DELETE,
+the ambiguous failures of a POST that nothing dedupes (never resent), then one row per key of
+seed 002, then
 its statuses (spec §1.3 and §3.4) and network failures; then the generic network and HTTP rows
 for what Karla does not document (connect failures, TLS, DNS, redirects, 408, 413, other 4xx),
 without the generic rows that Karla's own make unreachable."""
