@@ -82,6 +82,10 @@ class Request:
         json: the JSON body (already validated and unstructured), or ``None``.
         idempotent: whether the API deduplicates it, so an ambiguous failure may be resent.
         pace_key: the store or shop whose rate limit this request counts against.
+        create: whether it is a create that the API refuses twice (Karla's ``POST`` creates
+            answer ``409 *_exists``), so that after an ambiguous failure it may be resent and
+            its 409 read as "already existed". A request neither idempotent nor a create
+            (Karla's shipment events) is never resent after an ambiguous failure.
     """
 
     method: str
@@ -89,6 +93,7 @@ class Request:
     json: Any = None
     idempotent: bool
     pace_key: str
+    create: bool = False
 
 
 @frozen(kw_only=True)
@@ -196,7 +201,9 @@ class Engine:
             deadline_at=None if deadline is None else now + deadline,
             request=request,
             body=body,
-            facts=RequestFacts(method=request.method, idempotent=request.idempotent),
+            facts=RequestFacts(
+                method=request.method, idempotent=request.idempotent, create=request.create
+            ),
         )
         try:
             return await self._retrier(call)
