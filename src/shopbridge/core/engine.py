@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -37,7 +38,7 @@ from shopbridge.core.transport import RawResponse, Transport, TransportError
 from shopbridge.core.verdict import Action, Verdict, WaitSource
 from shopbridge.core.waits import parse_rate_limit
 
-__all__ = ["Engine", "ErrorParser", "Reply", "Request", "encode_json"]
+__all__ = ["Engine", "EngineCounters", "ErrorParser", "Reply", "Request", "encode_json"]
 
 logger = logging.getLogger("shopbridge")
 
@@ -126,6 +127,48 @@ class Reply:
 
 
 @define(kw_only=True)
+class EngineCounters:
+    """What one engine has done since it was built; read twice and subtract to measure a run.
+
+    Attributes:
+        calls: `Engine.send` calls.
+        attempts: attempts sent (retries included).
+        rate_limited: attempts answered ``WAIT_RETRY_AFTER`` (429s met).
+        rules: how often each decision-table row fired, by rule name.
+    """
+
+    calls: int = 0
+    attempts: int = 0
+    rate_limited: int = 0
+    rules: Counter[str] = field(factory=Counter)
+
+    @property
+    def retries(self) -> int:
+        """Attempts beyond the first of each call."""
+        return max(self.attempts - self.calls, 0)
+
+    def snapshot(self) -> EngineCounters:
+        """A copy, to subtract from a later reading."""
+        return EngineCounters(
+            calls=self.calls,
+            attempts=self.attempts,
+            rate_limited=self.rate_limited,
+            rules=Counter(self.rules),
+        )
+
+    def since(self, earlier: EngineCounters) -> EngineCounters:
+        """What happened between `earlier` (a snapshot) and now."""
+        rules = Counter(self.rules)
+        rules.subtract(earlier.rules)
+        return EngineCounters(
+            calls=self.calls - earlier.calls,
+            attempts=self.attempts - earlier.attempts,
+            rate_limited=self.rate_limited - earlier.rate_limited,
+            rules=+rules,
+        )
+
+
+@define(kw_only=True)
 class _Call(RetryState):
     request: Request
     body: bytes | None
@@ -169,6 +212,8 @@ class Engine:
         self._secrets = tuple(secret for secret in secrets if len(secret) >= 4)
         self._clock = clock
         self._wallclock = wallclock
+        self.counters = EngineCounters()
+        """Calls, attempts, 429s met and the rules that fired, since the engine was built."""
         self._retrier: Retrier[_Call, Reply] = Retrier(
             policy,
             self._attempt,
@@ -194,6 +239,7 @@ class Engine:
                 path=request.path,
                 field_errors={"": [f"The body cannot be sent as JSON: {exc}."]},
             ) from None
+        self.counters.calls += 1
         now = self._clock()
         deadline = self.policy.deadline
         call = _Call(
@@ -276,11 +322,15 @@ class Engine:
     def _act(self, call: _Call, limiter: StoreLimiter, outcome: Outcome, now: float) -> Reply:
         """Decide on one attempt's outcome: return it, or raise to retry or to fail."""
         verdict = self.table.decide(outcome, call.facts, now=now)
+        counters = self.counters
+        counters.attempts += 1
+        counters.rules[verdict.rule] += 1
         call.last = outcome
         after_ambiguous = call.facts.after_ambiguous
         if not after_ambiguous and is_ambiguous(outcome):
             call.facts = evolve(call.facts, after_ambiguous=True)
         if verdict.action is Action.WAIT_RETRY_AFTER:
+            counters.rate_limited += 1
             # One 429 pauses every task of the store, not only this one.
             limiter.pause(verdict.wait if verdict.wait is not None else self.policy.backoff_base)
         if verdict.succeeded and isinstance(outcome, HttpResponse):

@@ -30,18 +30,9 @@ from shopbridge.core.verdict import Action, Verdict
 from shopbridge.kanal import rules
 from shopbridge.kanal._wire import from_wire, to_wire, to_wire_mapping
 from shopbridge.kanal.models import (
-    Checkout,
-    CheckoutRecord,
-    CheckoutUpdate,
-    Customer,
-    CustomerRecord,
-    Order,
-    OrderRecord,
-    OrderUpdate,
-    Shipment,
-    ShipmentRecord,
     Upserted,
 )
+from shopbridge.kanal.resources import AsyncCheckouts, AsyncCustomers, AsyncOrders, AsyncShipments
 from shopbridge.kanal.table import KANAL_TABLE, parse_error
 
 if TYPE_CHECKING:
@@ -309,100 +300,6 @@ class AsyncKanal:
         reply = await self._send("PATCH", path, body)
         return self._read(reply, cls, method="PATCH", path=path)
 
-    async def _delete(self, collection: str, external_id: str) -> None:
+    async def _delete(self, collection: str, external_id: str) -> Reply:
         path = self._item_path(collection, external_id, method="DELETE")
-        await self._send("DELETE", path, None)
-
-
-class AsyncOrders:
-    """``/orders``: upsert (POST) and update (PATCH)."""
-
-    def __init__(self, client: AsyncKanal) -> None:
-        self._client = client
-
-    async def upsert(self, order: Order | Mapping[str, Any]) -> Upserted[OrderRecord]:
-        """Create or replace an order, keyed on its ``external_id``.
-
-        Raises:
-            ValidationError: the order breaks Kanal's rules; nothing was sent.
-            RequestError: Kanal refused it, or the retry policy gave up.
-        """
-        return await self._client._upsert("orders", rules.ORDER, order, Order, OrderRecord)
-
-    async def update(
-        self, external_id: str, changes: OrderUpdate | Mapping[str, Any]
-    ) -> OrderRecord:
-        """Change an order's statuses, tags or metadata; only the fields given change.
-
-        Raises:
-            NotFoundError: no order has this ``external_id`` (or the store is unknown).
-            ValidationError: the changes break Kanal's rules; nothing was sent.
-        """
-        return await self._client._update(
-            "orders",
-            external_id,
-            changes,
-            schema=rules.ORDER_UPDATE,
-            model=OrderUpdate,
-            cls=OrderRecord,
-        )
-
-
-class AsyncCheckouts:
-    """``/checkouts``: upsert (POST) and update (PATCH)."""
-
-    def __init__(self, client: AsyncKanal) -> None:
-        self._client = client
-
-    async def upsert(self, checkout: Checkout | Mapping[str, Any]) -> Upserted[CheckoutRecord]:
-        """Create or replace an abandoned checkout, keyed on its ``external_id``."""
-        return await self._client._upsert(
-            "checkouts", rules.CHECKOUT, checkout, Checkout, CheckoutRecord
-        )
-
-    async def update(
-        self, external_id: str, changes: CheckoutUpdate | Mapping[str, Any]
-    ) -> CheckoutRecord:
-        """Change a checkout's status, recovery URL, tags or metadata.
-
-        Raises:
-            NotFoundError: no checkout has this ``external_id`` (or the store is unknown).
-        """
-        return await self._client._update(
-            "checkouts",
-            external_id,
-            changes,
-            schema=rules.CHECKOUT_UPDATE,
-            model=CheckoutUpdate,
-            cls=CheckoutRecord,
-        )
-
-
-class AsyncCustomers:
-    """``/customers``: upsert (POST) and GDPR delete (DELETE)."""
-
-    def __init__(self, client: AsyncKanal) -> None:
-        self._client = client
-
-    async def upsert(self, customer: Customer | Mapping[str, Any]) -> Upserted[CustomerRecord]:
-        """Create or replace a customer, keyed on ``external_id`` (or on ``phone`` without one)."""
-        return await self._client._upsert(
-            "customers", rules.CUSTOMER, customer, Customer, CustomerRecord
-        )
-
-    async def delete(self, external_id: str) -> None:
-        """Erase a customer (GDPR). Deleting one that is already gone succeeds too."""
-        await self._client._delete("customers", external_id)
-
-
-class AsyncShipments:
-    """``/shipments``: upsert (POST). There is no PATCH: re-POST with the same ``external_id``."""
-
-    def __init__(self, client: AsyncKanal) -> None:
-        self._client = client
-
-    async def upsert(self, shipment: Shipment | Mapping[str, Any]) -> Upserted[ShipmentRecord]:
-        """Create or replace a shipment, linked to its order by ``order_external_id``."""
-        return await self._client._upsert(
-            "shipments", rules.SHIPMENT, shipment, Shipment, ShipmentRecord
-        )
+        return await self._send("DELETE", path, None)

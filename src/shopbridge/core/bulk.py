@@ -1,0 +1,527 @@
+"""The bulk runner: push a stream of records through one client, and account for every one.
+
+A dialect hands `run_bulk` a numbered stream of `InputItem` values and ``handle``, which sends
+one record and returns its `Settled` outcome (never raising for an API answer). The runner:
+
+* keeps at most ``concurrency`` requests in flight and at most ``max_pending`` records between
+  the oldest unsettled one and the newest read: memory stays constant whatever the input's size;
+  pacing at the store's rate limit is the client's limiter's job, shared by every request;
+* settles an input line that could not be read as ``rejected``, without a request;
+* stops at the first ``credentials_rejected``: the records in flight are cancelled and every
+  record after is ``skipped``: not sent, not lost (in the dead letter, and resumable);
+* writes the dead-letter file in input order, and the checkpoint (see
+  `shopbridge.core.checkpoint`) every ``checkpoint_interval`` seconds and at the end;
+* sends `BulkProgress` events to ``on_progress`` at most every ``progress_interval`` seconds;
+* returns a `BulkReport` whose counts add up to the records read.
+
+Resuming: with a checkpoint from an earlier run of the same push, the records before its
+position are read (and fingerprinted, to prove the input is the same) but not sent; their
+outcomes come from the checkpoint. What is sent again: the records from that position on which
+the killed run had already sent: those settled after its last checkpoint save and those in
+flight when it died. Upserts being idempotent, re-sending them is harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import math
+import os
+import time
+from collections import Counter
+from collections.abc import AsyncIterable, Callable, Iterable, Sized
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypedDict
+
+import anyio.to_thread
+
+from shopbridge.core.bulk_report import BulkOutcome, BulkProgress, BulkReport, Settled
+from shopbridge.core.checkpoint import (
+    CheckpointError,
+    CheckpointState,
+    DeadLetterFile,
+    dead_letter_row,
+    dump_json,
+)
+from shopbridge.core.errors import ConfigurationError
+from shopbridge.core.sources import InputFormat, check_readable, count_records, items_from
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Awaitable
+
+    from shopbridge.core.engine import EngineCounters
+    from shopbridge.core.sources import InputItem
+
+__all__ = ["ProgressCallback", "PushOptions", "Records", "push_records", "run_bulk"]
+
+logger = logging.getLogger("shopbridge.bulk")
+
+ProgressCallback = Callable[[BulkProgress], None]
+"""Receives the progress events of a run, on the event loop's thread."""
+
+DEFAULT_CONCURRENCY = 8
+DEFAULT_MAX_PENDING = 4096
+
+Records = str | os.PathLike[str] | Iterable[Any] | AsyncIterable[Any]
+"""What a bulk push reads: a JSONL or CSV path (``-``: stdin), an iterable, an async one."""
+
+
+class PushOptions(TypedDict, total=False):
+    """The options of every ``push_many``/``delete_many`` (all keyword-only, all optional).
+
+    Attributes:
+        format: ``"jsonl"`` or ``"csv"``, for a path whose suffix does not say it.
+        concurrency: requests in flight at most (default 8). Pacing at the store's rate limit
+            is the client's limiter's job, whatever the concurrency.
+        dead_letter: where to write every record that did not reach done (JSONL).
+        checkpoint: where to keep the run's resumable point; a run started again with the same
+            input and checkpoint resumes where the last one stopped.
+        on_progress: called with `BulkProgress` events (on the event loop's thread).
+        total: the number of records, for progress, when the source cannot tell.
+        max_pending: records at most between the oldest unsettled one and the newest read
+            (default 4096): bounds memory, and what a resumed run may send again.
+    """
+
+    format: InputFormat | None
+    concurrency: int
+    dead_letter: str | os.PathLike[str] | None
+    checkpoint: str | os.PathLike[str] | None
+    on_progress: Callable[[BulkProgress], None] | None
+    total: int | None
+    max_pending: int
+
+
+async def push_records(
+    records: Records,
+    handle: Callable[[Any], Awaitable[Settled]],
+    *,
+    resource: str,
+    scope: str,
+    to_json: Callable[[Any], Any],
+    counters: EngineCounters | None,
+    options: PushOptions,
+) -> BulkReport:
+    """`run_bulk` over any source: a path (``-`` for stdin), an iterable, an async iterable.
+
+    Raises:
+        ConfigurationError: an option is out of range.
+        CheckpointError: the checkpoint belongs to another push or another input.
+        InputError: the input cannot be read.
+    """
+    format_ = options.get("format")
+    if isinstance(records, str | os.PathLike):
+        check_readable(records, format_)
+    total = options.get("total")
+    if total is None:
+        if isinstance(records, str | os.PathLike):
+            if options.get("on_progress") is not None:
+                total = await anyio.to_thread.run_sync(count_records, records, format_)
+        elif isinstance(records, Sized):
+            total = len(records)
+    return await run_bulk(
+        items_from(records, format=format_),
+        handle,
+        resource=resource,
+        scope=scope,
+        to_json=to_json,
+        counters=counters,
+        concurrency=options.get("concurrency", DEFAULT_CONCURRENCY),
+        dead_letter=options.get("dead_letter"),
+        checkpoint=options.get("checkpoint"),
+        on_progress=options.get("on_progress"),
+        total=total,
+        max_pending=options.get("max_pending", DEFAULT_MAX_PENDING),
+    )
+
+
+async def run_bulk(
+    items: AsyncIterator[InputItem],
+    handle: Callable[[Any], Awaitable[Settled]],
+    *,
+    resource: str,
+    scope: str,
+    to_json: Callable[[Any], Any],
+    counters: EngineCounters | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    dead_letter: str | os.PathLike[str] | None = None,
+    checkpoint: str | os.PathLike[str] | None = None,
+    on_progress: Callable[[BulkProgress], None] | None = None,
+    total: int | None = None,
+    max_pending: int = DEFAULT_MAX_PENDING,
+    progress_interval: float = 0.25,
+    checkpoint_interval: float = 1.0,
+) -> BulkReport:
+    """Push every item through `handle` (see the module docstring).
+
+    Args:
+        items: the numbered records.
+        handle: sends one record and says how it ended.
+        resource: what is pushed, for the report, the checkpoint and the dead letter.
+        scope: the store or shop, recorded in the checkpoint.
+        to_json: a record as JSON-ready data, for its dead-letter row and fingerprint.
+        counters: the client engine's counters, to report retries, 429s and rules.
+        concurrency: requests in flight at most.
+        dead_letter: where to write the records that did not reach done.
+        checkpoint: where to keep (and find) the resumable point of the run.
+        on_progress: called with progress events, on the event loop's thread.
+        total: the number of records, when known beforehand (for progress and ETA).
+        max_pending: records at most between the oldest unsettled one and the newest read.
+        progress_interval: seconds at least between two progress events.
+        checkpoint_interval: seconds at least between two checkpoint saves.
+
+    Raises:
+        ConfigurationError: an option is out of range.
+        CheckpointError: the checkpoint belongs to another push or another input.
+        InputError: the input cannot be read.
+    """
+    if concurrency < 1:
+        msg = f"concurrency must be a whole number >= 1, got {concurrency!r}"
+        raise ConfigurationError(msg)
+    if max_pending < concurrency:
+        msg = f"max_pending ({max_pending}) must be at least concurrency ({concurrency})"
+        raise ConfigurationError(msg)
+    run = _Run(
+        handle,
+        resource=resource,
+        scope=scope,
+        to_json=to_json,
+        counters=counters,
+        concurrency=concurrency,
+        max_pending=max_pending,
+        on_progress=on_progress,
+        total=total,
+        progress_interval=progress_interval,
+        checkpoint_interval=checkpoint_interval,
+    )
+    run.open_files(
+        None if dead_letter is None else Path(dead_letter),
+        None if checkpoint is None else Path(checkpoint),
+    )
+    return await run.run(items)
+
+
+class _Run:
+    def __init__(
+        self,
+        handle: Callable[[Any], Awaitable[Settled]],
+        *,
+        resource: str,
+        scope: str,
+        to_json: Callable[[Any], Any],
+        counters: EngineCounters | None,
+        concurrency: int,
+        max_pending: int,
+        on_progress: Callable[[BulkProgress], None] | None,
+        total: int | None,
+        progress_interval: float,
+        checkpoint_interval: float,
+    ) -> None:
+        self._handle = handle
+        self._resource = resource
+        self._scope = scope
+        self._to_json = to_json
+        self._counters = counters
+        self._before = counters.snapshot() if counters is not None else None
+        self._slots = asyncio.Semaphore(concurrency)
+        self._max_pending = max_pending
+        self._on_progress = on_progress
+        self._total = total
+        self._progress_interval = progress_interval
+        self._checkpoint_interval = checkpoint_interval
+        self._dead_letter: DeadLetterFile | None = None
+        self._checkpoint_path: Path | None = None
+        self._resume: CheckpointState | None = None
+        self._counts: Counter[BulkOutcome] = Counter()
+        self._settled: dict[int, tuple[InputItem, Settled]] = {}
+        self._flushed = 0  # every position before this one is counted and dead-lettered
+        self._read = 0
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._cancelled_by_stop: set[asyncio.Task[None]] = set()
+        self._room = asyncio.Event()
+        self._stopped: str | None = None
+        self._digest = hashlib.blake2b(digest_size=16)
+        self._mark: CheckpointState | None = None  # the resumable point, once frozen
+        self._started = time.monotonic()
+        self._last_progress = -math.inf
+        self._last_save = time.monotonic()
+        self._saving: asyncio.Task[None] | None = None
+
+    # -- files ------------------------------------------------------------------------------
+
+    def open_files(self, dead_letter: Path | None, checkpoint: Path | None) -> None:
+        keep: int | None = None
+        if checkpoint is not None:
+            self._checkpoint_path = checkpoint
+            state = CheckpointState.load(checkpoint)
+            if state is not None:
+                self._check_belongs(state, dead_letter)
+                self._resume = state
+                self._counts.update(state.outcome_counts())
+                self._flushed = state.position
+                keep = state.dead_letter_offset
+        if dead_letter is not None:
+            self._dead_letter = DeadLetterFile(dead_letter, keep=keep)
+
+    def _check_belongs(self, state: CheckpointState, dead_letter: Path | None) -> None:
+        path = self._checkpoint_path
+        if (state.resource, state.scope) != (self._resource, self._scope):
+            msg = (
+                f"the checkpoint {str(path)!r} is of a push of {state.resource} to "
+                f"{state.scope}, not of {self._resource} to {self._scope}: give another "
+                "checkpoint path, or delete this one to start afresh"
+            )
+            raise CheckpointError(msg)
+        expected = None if dead_letter is None else str(dead_letter)
+        if state.dead_letter != expected and state.position:
+            msg = (
+                f"the checkpoint {str(path)!r} was written with the dead-letter file "
+                f"{state.dead_letter!r}, not {expected!r}: give the same one, so that no "
+                "record's row is lost"
+            )
+            raise CheckpointError(msg)
+
+    # -- the run ----------------------------------------------------------------------------
+
+    async def run(self, items: AsyncIterator[InputItem]) -> BulkReport:
+        exhausted = False
+        try:
+            async with asyncio.TaskGroup() as group:
+                async for item in items:
+                    self._read += 1
+                    if self._resume is not None and item.position < self._resume.position:
+                        self._fingerprint(item)
+                        if item.position == self._resume.position - 1:
+                            self._check_digest()
+                        continue
+                    await self._start(group, item)
+                exhausted = True
+            if self._resume is not None and self._read < self._resume.position:
+                msg = (
+                    f"the input has {self._read} records, but the checkpoint "
+                    f"{str(self._checkpoint_path)!r} says {self._resume.position} were settled: "
+                    "it is of another input; delete it to start afresh"
+                )
+                raise CheckpointError(msg)
+            if self._resume is not None and self._resume.position == 0:
+                self._check_digest()
+        finally:
+            await self._finish(complete=exhausted)
+        return self._report()
+
+    async def _start(self, group: asyncio.TaskGroup, item: InputItem) -> None:
+        while item.position - self._flushed >= self._max_pending:
+            # The oldest unsettled record holds the window: read no further until it settles.
+            self._room.clear()
+            await self._room.wait()
+        if self._stopped is not None:
+            self._settle(item, Settled(outcome=BulkOutcome.SKIPPED, message=self._stopped))
+            return
+        if item.problem is not None:
+            self._settle(item, Settled(outcome=BulkOutcome.REJECTED, message=item.problem))
+            return
+        await self._slots.acquire()
+        if self._stop_reason() is not None:  # the run stopped while this one waited
+            self._slots.release()
+            self._settle(item, Settled(outcome=BulkOutcome.SKIPPED, message=self._stopped))
+            return
+        task = group.create_task(self._work(item))
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+
+    def _stop_reason(self) -> str | None:
+        return self._stopped
+
+    async def _work(self, item: InputItem) -> None:
+        try:
+            settled = await self._handle(item.record)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is None or task not in self._cancelled_by_stop or task.cancelling() > 1:
+                raise
+            task.uncancel()
+            settled = Settled(outcome=BulkOutcome.SKIPPED, message=self._stopped)
+        except Exception as exc:
+            # A bug of ours or of a custom handler: the record is kept, not lost, and said why.
+            logger.exception("record %d of %s: unexpected error", item.position, self._resource)
+            settled = Settled(outcome=BulkOutcome.FAILED, message=f"{type(exc).__name__}: {exc}")
+        finally:
+            self._slots.release()
+        self._settle(item, settled)
+
+    def _settle(self, item: InputItem, settled: Settled) -> None:
+        self._settled[item.position] = (item, settled)
+        if settled.outcome is BulkOutcome.CREDENTIALS_REJECTED and self._stopped is None:
+            self._stop(settled)
+        self._flush()
+        self._progress(finished=False)
+        if time.monotonic() - self._last_save >= self._checkpoint_interval:
+            self._save_soon()
+
+    def _stop(self, settled: Settled) -> None:
+        reason = settled.verdict.reason if settled.verdict is not None else "credentials refused"
+        self._stopped = (
+            f"the run stopped at the first credentials failure ({reason}); this record was "
+            "not sent: fix the key or the store, then push the dead letter again (or resume "
+            "from the checkpoint)"
+        )
+        current = asyncio.current_task()
+        for task in self._in_flight:
+            if task is not current and not task.done():
+                self._cancelled_by_stop.add(task)
+                task.cancel()
+
+    def _flush(self) -> None:
+        # Settle in input order: the dead letter is written, and the counts move, only up to
+        # the oldest record still in flight.
+        while (entry := self._settled.pop(self._flushed, None)) is not None:
+            item, settled = entry
+            if settled.outcome is BulkOutcome.SKIPPED and self._mark is None:
+                self._mark = self._state(complete=False)  # resume from here, not after
+            self._counts[settled.outcome] += 1
+            if not settled.outcome.done and self._dead_letter is not None:
+                self._dead_letter.write(dead_letter_row(item, settled, self._json(item.record)))
+            if self._checkpoint_path is not None and self._mark is None:
+                self._fingerprint(item)
+            self._flushed += 1
+        self._room.set()
+
+    def _json(self, record: Any) -> Any:
+        try:
+            return self._to_json(record)
+        except Exception:  # noqa: BLE001 - a record that cannot be shown is kept as text
+            return repr(record)
+
+    def _fingerprint(self, item: InputItem) -> None:
+        raw = item.raw
+        if raw is None:
+            raw = dump_json(self._json(item.record), sort_keys=True)
+        self._digest.update(len(raw).to_bytes(8, "big"))
+        self._digest.update(raw)
+
+    def _check_digest(self) -> None:
+        assert self._resume is not None  # noqa: S101 - only called when resuming
+        if self._digest.hexdigest() != self._resume.digest:
+            msg = (
+                f"the input differs from the one the checkpoint {str(self._checkpoint_path)!r} "
+                f"was written for (its first {self._resume.position} records changed): give "
+                "the same input, or delete the checkpoint to start afresh"
+            )
+            raise CheckpointError(msg)
+
+    # -- checkpoint, progress, report ---------------------------------------------------------
+
+    def _state(self, *, complete: bool) -> CheckpointState:
+        counts = {outcome.value: count for outcome, count in self._counts.items() if count}
+        dead_letter = self._dead_letter
+        return CheckpointState(
+            resource=self._resource,
+            scope=self._scope,
+            position=self._flushed,
+            digest=self._digest.hexdigest(),
+            counts=counts,
+            dead_letter=None if dead_letter is None else str(dead_letter.path),
+            dead_letter_offset=0 if dead_letter is None else dead_letter.offset,
+            complete=complete,
+        )
+
+    def _save_soon(self) -> None:
+        self._last_save = time.monotonic()
+        if self._checkpoint_path is None or (self._saving is not None and not self._saving.done()):
+            return
+        self._saving = asyncio.get_running_loop().create_task(self._save(complete=False))
+
+    def _checkpoint_now(self, *, complete: bool) -> Callable[[], None] | None:
+        """Take the state to save now; return the blocking part (durable writes) to run."""
+        path = self._checkpoint_path
+        if path is None:
+            return None
+        state = self._mark if self._mark is not None else self._state(complete=complete)
+        dead_letter = self._dead_letter
+        if dead_letter is not None:
+            dead_letter.flush()
+
+        def write() -> None:
+            if dead_letter is not None:
+                dead_letter.sync()  # the rows first, then the checkpoint that counts on them
+            state.save(path)
+
+        return write
+
+    async def _save(self, *, complete: bool) -> None:
+        write = self._checkpoint_now(complete=complete)
+        if write is not None:
+            await anyio.to_thread.run_sync(write)
+
+    async def _finish(self, *, complete: bool) -> None:
+        saving = self._saving
+        if saving is not None and not saving.done():
+            # Cancelled or not, the last save below must not overlap the one in flight.
+            with contextlib.suppress(BaseException):
+                await asyncio.shield(saving)
+        try:
+            # On the loop's thread, not a worker's: this must happen even when the run is
+            # being cancelled, and it is the run's last act.
+            write = self._checkpoint_now(complete=complete and self._mark is None)
+            if write is not None:
+                write()
+        finally:
+            if self._dead_letter is not None:
+                self._dead_letter.close()
+        self._progress(finished=True)
+
+    def _progress(self, *, finished: bool) -> None:
+        if self._on_progress is None:
+            return
+        now = time.monotonic()
+        if not finished and now - self._last_progress < self._progress_interval:
+            return
+        self._last_progress = now
+        elapsed = now - self._started
+        resumed = self._resume.position if self._resume is not None else 0
+        settled = self._flushed + len(self._settled)
+        rate = (settled - resumed) / elapsed if elapsed > 0 else 0.0
+        eta = None
+        if self._total is not None and rate > 0:
+            eta = max(self._total - settled, 0) / rate
+        activity = self._activity()
+        failed = sum(count for outcome, count in self._counts.items() if not outcome.done)
+        self._on_progress(
+            BulkProgress(
+                settled=settled,
+                total=self._total,
+                elapsed=elapsed,
+                rate=rate,
+                eta=eta,
+                retries=activity.retries if activity is not None else 0,
+                rate_limited=activity.rate_limited if activity is not None else 0,
+                rejected=self._counts[BulkOutcome.REJECTED],
+                failed=failed,
+                finished=finished,
+            )
+        )
+
+    def _activity(self) -> EngineCounters | None:
+        if self._counters is None or self._before is None:
+            return None
+        return self._counters.since(self._before)
+
+    def _report(self) -> BulkReport:
+        activity = self._activity()
+        dead_letter = self._dead_letter
+        counts = dict(self._counts)
+        not_done = sum(count for outcome, count in counts.items() if not outcome.done)
+        return BulkReport(
+            resource=self._resource,
+            total=self._read,
+            counts=counts,
+            retries=activity.retries if activity is not None else 0,
+            rate_limited=activity.rate_limited if activity is not None else 0,
+            elapsed=time.monotonic() - self._started,
+            resumed_from=self._resume.position if self._resume is not None else 0,
+            dead_letter=None if dead_letter is None else dead_letter.path,
+            dead_lettered=not_done if dead_letter is not None else 0,
+            stopped=self._stopped,
+            rules=dict(activity.rules) if activity is not None else {},
+        )

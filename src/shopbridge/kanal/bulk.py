@@ -1,0 +1,103 @@
+"""Kanal's bulk pushes: what one record's upsert (or deletion) comes to, for the bulk runner.
+
+``push_many`` on `AsyncOrders`, `AsyncCheckouts`, `AsyncCustomers` and `AsyncShipments`, and
+``delete_many`` on `AsyncCustomers`, call `push` here; the runner itself is
+`shopbridge.core.bulk`. The outcome of each record comes from the decision table's verdict:
+201 created, 200 updated (``upserted`` when an earlier attempt's answer was lost), 204 (or 404
+already gone) deleted, and the failures by their action.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from shopbridge.core.bulk import push_records
+from shopbridge.core.bulk_report import BulkOutcome, Settled, settled_from_error
+from shopbridge.core.errors import RequestError
+from shopbridge.kanal._wire import to_wire
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from shopbridge.core.bulk import PushOptions, Records
+    from shopbridge.core.bulk_report import BulkReport
+    from shopbridge.core.engine import Reply
+    from shopbridge.kanal.client import AsyncKanal
+    from shopbridge.kanal.models import Upserted
+
+__all__ = ["deletion_handler", "push", "record_json", "upsert_handler"]
+
+
+def record_json(record: Any) -> Any:
+    """A record as JSON-ready data, for its dead-letter row: models through Kanal's converter."""
+    if isinstance(record, Mapping):
+        return dict(record)
+    if hasattr(type(record), "__attrs_attrs__"):
+        return to_wire(record)
+    return record
+
+
+def _upserted(result: Upserted[Any]) -> Settled:
+    if result.created is None:
+        outcome = BulkOutcome.UPSERTED
+    else:
+        outcome = BulkOutcome.CREATED if result.created else BulkOutcome.UPDATED
+    return Settled(outcome=outcome, verdict=result.verdict, attempts=result.attempts)
+
+
+def upsert_handler(
+    upsert: Callable[[Any], Awaitable[Upserted[Any]]],
+) -> Callable[[Any], Awaitable[Settled]]:
+    """Settle one record by upserting it."""
+
+    async def handle(record: Any) -> Settled:
+        try:
+            result = await upsert(record)
+        except RequestError as error:
+            return settled_from_error(error)
+        return _upserted(result)
+
+    return handle
+
+
+def _deletion_id(record: Any) -> Any:
+    # A line of a deletions file is {"external_id": "CUST-42"}; an iterable may give the ids.
+    if isinstance(record, Mapping):
+        return record.get("external_id")
+    return record
+
+
+def deletion_handler(
+    delete: Callable[[str], Awaitable[Reply]],
+) -> Callable[[Any], Awaitable[Settled]]:
+    """Settle one customer deletion (a ``{"external_id": ...}`` record or the id itself)."""
+
+    async def handle(record: Any) -> Settled:
+        try:
+            reply = await delete(_deletion_id(record))
+        except RequestError as error:
+            return settled_from_error(error)
+        return Settled(outcome=BulkOutcome.DELETED, verdict=reply.verdict, attempts=reply.attempts)
+
+    return handle
+
+
+def push(
+    client: AsyncKanal,
+    records: Records,
+    handle: Callable[[Any], Awaitable[Settled]],
+    *,
+    resource: str,
+    options: PushOptions,
+) -> Awaitable[BulkReport]:
+    """Run the bulk runner over `records` for one resource of `client`'s store."""
+    return push_records(
+        records,
+        handle,
+        resource=resource,
+        scope=f"kanal store {client.store_id}",
+        to_json=record_json,
+        counters=client._engine.counters,
+        options=options,
+    )
