@@ -1,0 +1,413 @@
+"""`Karla`: the blocking twin of `AsyncKarla`, for scripts and notebooks.
+
+::
+
+    with Karla("my-shop", api_key, "my-shop") as karla:
+        karla.orders.upsert(upsert)
+        for order in karla.orders.search(per_page=100):  # one portal call per page
+            ...
+
+Each method is one call on the client's own event loop (an anyio blocking portal on a
+background thread, started on ``with`` or on first use); see `shopbridge.core.blocking`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+from shopbridge.core.blocking import BlockingFacade
+from shopbridge.karla.client import DEFAULT_BASE_URL, AsyncKarla
+from shopbridge.karla.pages import DEFAULT_PER_PAGE, BlockingPages, Pages, check_paging
+from shopbridge.karla.table import KARLA_TABLE
+
+if TYPE_CHECKING:
+    import ssl
+
+    from shopbridge.core.retry import RetryPolicy
+    from shopbridge.core.table import DecisionTable
+    from shopbridge.karla.marketing_models import (
+        Announcement,
+        AnnouncementCreate,
+        AnnouncementUpdate,
+        Campaign,
+        CampaignRequest,
+        Discount,
+        DiscountCreate,
+        DiscountUpdate,
+    )
+    from shopbridge.karla.models import (
+        Created,
+        Order,
+        OrderPlacement,
+        OrderShipmentUpdate,
+        OrderUpdate,
+        OrderUpsert,
+        ShipmentEvent,
+        Tracking,
+    )
+    from shopbridge.karla.shop_models import (
+        Claim,
+        ClaimCreate,
+        ClaimUpdate,
+        Shop,
+        ShopCreate,
+        ShopSettings,
+        ShopUpdate,
+        Webhook,
+        WebhookCreate,
+        WebhookUpdate,
+    )
+
+__all__ = [
+    "Announcements",
+    "Campaigns",
+    "Claims",
+    "Discounts",
+    "Karla",
+    "Orders",
+    "Settings",
+    "Shipments",
+    "Shops",
+    "Webhooks",
+]
+
+Body = Mapping[str, Any]
+_T = TypeVar("_T")
+
+
+class Karla(BlockingFacade[AsyncKarla]):
+    """The blocking client of one Karla shop. Same arguments as `AsyncKarla`.
+
+    Configuration errors raise here, in the caller's thread; the HTTP session is created
+    later, inside the client's own event loop.
+    """
+
+    def __init__(
+        self,
+        username: str,
+        api_key: str,
+        shop_slug: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        api_version: str | None = None,
+        retry: RetryPolicy | None = None,
+        table: DecisionTable = KARLA_TABLE,
+        max_connections: int = 100,
+        ssl_context: ssl.SSLContext | None = None,
+        trust_env: bool = False,
+        allow_insecure_http: bool = False,
+        validate: bool = True,
+        unknown_fields: Literal["reject", "send"] = "reject",
+    ) -> None:
+        build = functools.partial(
+            AsyncKarla,
+            username,
+            api_key,
+            shop_slug,
+            base_url=base_url,
+            api_version=api_version,
+            retry=retry,
+            table=table,
+            max_connections=max_connections,
+            ssl_context=ssl_context,
+            trust_env=trust_env,
+            allow_insecure_http=allow_insecure_http,
+            validate=validate,
+            unknown_fields=unknown_fields,
+        )
+        client = build()  # configuration errors raise here, in the caller's thread
+        # Each portal builds its own client (see Kanal): a forked child's portal needs its own.
+        super().__init__(build)
+        self.shop_slug = client.shop_slug
+        self.base_url = client.base_url
+        self.api_version = client.api_version
+        self.retry = client.retry
+        self.table = client.table
+        self._shop_path = client.shop_path
+        self.orders = Orders(self)
+        self.shipments = Shipments(self)
+        self.shops = Shops(self)
+        self.settings = Settings(self)
+        self.campaigns = Campaigns(self)
+        self.discounts = Discounts(self)
+        self.announcements = Announcements(self)
+        self.webhooks = Webhooks(self)
+        self.claims = Claims(self)
+
+    def __repr__(self) -> str:
+        return f"Karla(shop_slug={self.shop_slug!r}, base_url={self.base_url!r})"
+
+    def _pages(
+        self,
+        search: Callable[[AsyncKarla, int, int], Pages[_T]],
+        *,
+        page: int,
+        per_page: int,
+        path: str,
+    ) -> BlockingPages[_T]:
+        check_paging(page, per_page, path=path)  # refused here, before the portal starts
+
+        def fetch(number: int, size: int) -> list[_T]:
+            return self._call(lambda client: search(client, number, size).fetch())
+
+        return BlockingPages(fetch, page=page, per_page=per_page)
+
+
+class _Part:
+    def __init__(self, karla: Karla) -> None:
+        self._k = karla
+
+
+class Orders(_Part):
+    """``/orders``: see `shopbridge.karla.resources.AsyncOrders`."""
+
+    def search(
+        self, *, page: int = 1, per_page: int = DEFAULT_PER_PAGE, **filters: Any
+    ) -> BlockingPages[Order]:
+        """Orders matching every filter (the filters of `AsyncOrders.search`); iterate for all."""
+        return self._k._pages(
+            lambda c, p, n: c.orders.search(page=p, per_page=n, **filters),
+            page=page,
+            per_page=per_page,
+            path=f"{self._k._shop_path}/orders",
+        )
+
+    def place(self, order: OrderPlacement | Body) -> Created[Any]:
+        """Create an order (``POST``); prefer `upsert`."""
+        return self._k._call(lambda c: c.orders.place(order))
+
+    def upsert(self, upsert: OrderUpsert | Body) -> Any:
+        """Create or update an order and/or attach trackings (``PUT``)."""
+        return self._k._call(lambda c: c.orders.upsert(upsert))
+
+    def bulk_upsert(self, upserts: Sequence[OrderUpsert | Body]) -> Any:
+        """`upsert` for many orders in one request."""
+        return self._k._call(lambda c: c.orders.bulk_upsert(upserts))
+
+    def update(self, order_id: str, changes: OrderUpdate | Body) -> Order:
+        """Change an order's address or expected number of shipments."""
+        return self._k._call(lambda c: c.orders.update(order_id, changes))
+
+    def update_shipment(
+        self, order_id: str, shipment_id: str, changes: OrderShipmentUpdate | Body
+    ) -> Tracking:
+        """Change a shipment's tracking URL or replace its products."""
+        return self._k._call(lambda c: c.orders.update_shipment(order_id, shipment_id, changes))
+
+
+class Shipments(_Part):
+    """``/shipments``: see `shopbridge.karla.resources.AsyncShipments`."""
+
+    def add_event(self, shipment_id: str, event: ShipmentEvent | Body) -> Any:
+        """Push an event of your own onto a shipment (not resent after an ambiguous failure)."""
+        return self._k._call(lambda c: c.shipments.add_event(shipment_id, event))
+
+
+class Shops(_Part):
+    """``/shops``: see `shopbridge.karla.resources.AsyncShops`."""
+
+    def search(
+        self, *, page: int = 1, per_page: int = DEFAULT_PER_PAGE, **filters: Any
+    ) -> BlockingPages[Shop]:
+        """The shops the key can see."""
+        return self._k._pages(
+            lambda c, p, n: c.shops.search(page=p, per_page=n, **filters),
+            page=page,
+            per_page=per_page,
+            path="/shops",
+        )
+
+    def create(self, shop: ShopCreate | Body) -> Created[Shop]:
+        """Create a shop."""
+        return self._k._call(lambda c: c.shops.create(shop))
+
+    def get(self, slug: str | None = None) -> Shop:
+        """A shop (by default the client's)."""
+        return self._k._call(lambda c: c.shops.get(slug))
+
+    def update(self, changes: ShopUpdate | Body, *, slug: str | None = None) -> Shop:
+        """Change a shop (by default the client's)."""
+        return self._k._call(lambda c: c.shops.update(changes, slug=slug))
+
+    def delete(self, slug: str | None = None) -> None:
+        """Delete a shop (by default the client's)."""
+        self._k._call(lambda c: c.shops.delete(slug))
+
+    def set_klaviyo_key(self, api_key: str) -> Any:
+        """Store the shop's Klaviyo API key."""
+        return self._k._call(lambda c: c.shops.set_klaviyo_key(api_key))
+
+    def set_shopify_token(self, api_key: str) -> Any:
+        """Store the shop's Shopify access token."""
+        return self._k._call(lambda c: c.shops.set_shopify_token(api_key))
+
+    def set_shopware_credentials(self, client_id: str, client_secret: str | None = None) -> Any:
+        """Store the shop's Shopware API credentials."""
+        return self._k._call(lambda c: c.shops.set_shopware_credentials(client_id, client_secret))
+
+
+class Settings(_Part):
+    """``/settings``: see `shopbridge.karla.resources.AsyncSettings`."""
+
+    def get(self) -> ShopSettings:
+        """The shop's settings."""
+        return self._k._call(lambda c: c.settings.get())
+
+    def set(self, settings: Body) -> ShopSettings:
+        """Set the shop's settings, creating them if absent."""
+        return self._k._call(lambda c: c.settings.set(settings))
+
+    def update_carriers(self, *, shipment_updates: bool) -> Any:
+        """Turn carrier shipment updates on or off."""
+        return self._k._call(
+            lambda c: c.settings.update_carriers(shipment_updates=shipment_updates)
+        )
+
+    def update_triggers(self, *, klaviyo: bool | None = None, shopify: bool | None = None) -> Any:
+        """Turn the Klaviyo and Shopify triggers on or off."""
+        return self._k._call(lambda c: c.settings.update_triggers(klaviyo=klaviyo, shopify=shopify))
+
+    def update_segments(self, *, klaviyo: bool | None = None, shopify: bool | None = None) -> Any:
+        """Turn segment syncing on or off."""
+        return self._k._call(lambda c: c.settings.update_segments(klaviyo=klaviyo, shopify=shopify))
+
+    def update_trackpages(self, data: Body, *, version: int = 1) -> ShopSettings:
+        """Replace the tracking pages' settings."""
+        return self._k._call(lambda c: c.settings.update_trackpages(data, version=version))
+
+
+class Campaigns(_Part):
+    """``/campaigns``: see `shopbridge.karla.resources.AsyncCampaigns`."""
+
+    def search(
+        self, *, page: int = 1, per_page: int = DEFAULT_PER_PAGE, **filters: Any
+    ) -> BlockingPages[Campaign]:
+        """The shop's campaigns matching every filter given."""
+        return self._k._pages(
+            lambda c, p, n: c.campaigns.search(page=p, per_page=n, **filters),
+            page=page,
+            per_page=per_page,
+            path=f"{self._k._shop_path}/campaigns",
+        )
+
+    def create(self, campaign: CampaignRequest | Body) -> Created[Campaign]:
+        """Create a campaign."""
+        return self._k._call(lambda c: c.campaigns.create(campaign))
+
+    def replace(self, uuid: str, campaign: CampaignRequest | Body) -> Campaign:
+        """Replace a campaign whole."""
+        return self._k._call(lambda c: c.campaigns.replace(uuid, campaign))
+
+    def delete(self, uuid: str) -> None:
+        """Delete a campaign."""
+        self._k._call(lambda c: c.campaigns.delete(uuid))
+
+
+class Discounts(_Part):
+    """``/discounts``: see `shopbridge.karla.resources.AsyncDiscounts`."""
+
+    def search(
+        self, *, page: int = 1, per_page: int = DEFAULT_PER_PAGE, **filters: Any
+    ) -> BlockingPages[Discount]:
+        """The shop's discounts matching every filter given."""
+        return self._k._pages(
+            lambda c, p, n: c.discounts.search(page=p, per_page=n, **filters),
+            page=page,
+            per_page=per_page,
+            path=f"{self._k._shop_path}/discounts",
+        )
+
+    def create(self, discount: DiscountCreate | Body) -> Created[Discount]:
+        """Create a discount."""
+        return self._k._call(lambda c: c.discounts.create(discount))
+
+    def update(self, uuid: str, changes: DiscountUpdate | Body) -> Discount:
+        """Change a discount."""
+        return self._k._call(lambda c: c.discounts.update(uuid, changes))
+
+    def delete(self, uuid: str) -> None:
+        """Delete a discount."""
+        self._k._call(lambda c: c.discounts.delete(uuid))
+
+
+class Announcements(_Part):
+    """``/announcements``: see `shopbridge.karla.resources.AsyncAnnouncements`."""
+
+    def search(
+        self, *, page: int = 1, per_page: int = DEFAULT_PER_PAGE, **filters: Any
+    ) -> BlockingPages[Announcement]:
+        """The shop's announcements matching every filter given."""
+        return self._k._pages(
+            lambda c, p, n: c.announcements.search(page=p, per_page=n, **filters),
+            page=page,
+            per_page=per_page,
+            path=f"{self._k._shop_path}/announcements",
+        )
+
+    def create(self, announcement: AnnouncementCreate | Body) -> Created[Announcement]:
+        """Create an announcement."""
+        return self._k._call(lambda c: c.announcements.create(announcement))
+
+    def update(self, uuid: str, changes: AnnouncementUpdate | Body) -> Announcement:
+        """Change an announcement."""
+        return self._k._call(lambda c: c.announcements.update(uuid, changes))
+
+    def delete(self, uuid: str) -> None:
+        """Delete an announcement."""
+        self._k._call(lambda c: c.announcements.delete(uuid))
+
+
+class Webhooks(_Part):
+    """``/webhooks``: see `shopbridge.karla.resources.AsyncWebhooks`."""
+
+    def search(
+        self, *, page: int = 1, per_page: int = DEFAULT_PER_PAGE, **filters: Any
+    ) -> BlockingPages[Webhook]:
+        """The shop's webhooks matching every filter given."""
+        return self._k._pages(
+            lambda c, p, n: c.webhooks.search(page=p, per_page=n, **filters),
+            page=page,
+            per_page=per_page,
+            path=f"{self._k._shop_path}/webhooks",
+        )
+
+    def create(self, webhook: WebhookCreate | Body) -> Created[Webhook]:
+        """Subscribe a URL."""
+        return self._k._call(lambda c: c.webhooks.create(webhook))
+
+    def update(self, uuid: str, changes: WebhookUpdate | Body) -> Webhook:
+        """Change a webhook."""
+        return self._k._call(lambda c: c.webhooks.update(uuid, changes))
+
+    def delete(self, uuid: str) -> None:
+        """Delete a webhook."""
+        self._k._call(lambda c: c.webhooks.delete(uuid))
+
+
+class Claims(_Part):
+    """``/claims``: see `shopbridge.karla.resources.AsyncClaims`."""
+
+    def search(
+        self, *, page: int = 1, per_page: int = DEFAULT_PER_PAGE, **filters: Any
+    ) -> BlockingPages[Claim]:
+        """The shop's claims matching every filter given."""
+        return self._k._pages(
+            lambda c, p, n: c.claims.search(page=p, per_page=n, **filters),
+            page=page,
+            per_page=per_page,
+            path=f"{self._k._shop_path}/claims",
+        )
+
+    def create(self, claim: ClaimCreate | Body) -> Created[Claim]:
+        """Open a claim."""
+        return self._k._call(lambda c: c.claims.create(claim))
+
+    def update(self, uuid: str, changes: ClaimUpdate | Body) -> Claim:
+        """Change a claim's resolution preference or status."""
+        return self._k._call(lambda c: c.claims.update(uuid, changes))
+
+    def delete(self, uuid: str) -> None:
+        """Delete a claim."""
+        self._k._call(lambda c: c.claims.delete(uuid))
