@@ -1,8 +1,11 @@
 """shopbridge: push a shop's data into the Kanal and Karla APIs without losing a record.
 
-The clients (`AsyncKanal` and its blocking twin `Kanal`), their records, the decision tables
-that classify every answer, the retry policy and the exceptions are all importable from here.
-The sandboxes live in `shopbridge.kanal.sandbox`; the pytest fixtures in `shopbridge.testing`.
+The clients (`AsyncKanal`, `AsyncKarla` and their blocking twins `Kanal`, `Karla`), their
+records, the decision tables that classify every answer, the retry policy, the exceptions and
+Karla's webhook verification are all importable from here; Karla's other models, whose names
+overlap Kanal's (``Order``), from `shopbridge.karla`. The sandboxes live in
+`shopbridge.kanal.sandbox` and `shopbridge.karla.sandbox`; the pytest fixtures in
+`shopbridge.testing`.
 """
 
 from __future__ import annotations
@@ -49,7 +52,28 @@ from shopbridge.kanal import (
     ShipmentRecord,
     Upserted,
 )
-from shopbridge.karla import KARLA_TABLE
+from shopbridge.karla import (
+    KARLA_TABLE,
+    AnnouncementCreate,
+    AsyncKarla,
+    CampaignRequest,
+    Created,
+    DiscountCreate,
+    Karla,
+    MalformedSignatureError,
+    OrderPlacement,
+    OrderTracking,
+    OrderUpsert,
+    ShipmentEvent,
+    SignatureError,
+    SignatureMismatchError,
+    StaleSignatureError,
+    WebhookCreate,
+    WebhookEvent,
+    read_event,
+    verify_signature,
+    webhook_handler,
+)
 
 __version__ = VERSION
 
@@ -58,25 +82,35 @@ __all__ = [
     "KARLA_TABLE",
     "UNSET",
     "Action",
+    "AnnouncementCreate",
     "AsyncKanal",
+    "AsyncKarla",
     "BlockingCallInEventLoopWarning",
+    "CampaignRequest",
     "Checkout",
     "CheckoutRecord",
     "CheckoutUpdate",
     "ConfigurationError",
     "ConflictError",
+    "Created",
     "CredentialsRejectedError",
     "Customer",
     "CustomerRecord",
     "DecisionTable",
+    "DiscountCreate",
     "ErrorBody",
     "FailureKind",
     "HttpResponse",
     "Kanal",
+    "Karla",
+    "MalformedSignatureError",
     "NotFoundError",
     "Order",
+    "OrderPlacement",
     "OrderRecord",
+    "OrderTracking",
     "OrderUpdate",
+    "OrderUpsert",
     "PayloadRejectedError",
     "RateLimitedError",
     "RequestError",
@@ -85,14 +119,23 @@ __all__ = [
     "RetryPolicy",
     "Rule",
     "Shipment",
+    "ShipmentEvent",
     "ShipmentRecord",
     "ShopbridgeError",
+    "SignatureError",
+    "SignatureMismatchError",
+    "StaleSignatureError",
     "TransientError",
     "TransportFailure",
     "Upserted",
     "ValidationError",
     "Verdict",
     "WaitSource",
+    "WebhookCreate",
+    "WebhookEvent",
     "__version__",
     "decide",
+    "read_event",
+    "verify_signature",
+    "webhook_handler",
 ]

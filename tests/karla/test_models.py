@@ -17,8 +17,8 @@ from shopbridge.karla import (
     Product,
     Webhook,
     WebhookCreate,
+    rules,
 )
-from shopbridge.karla import rules
 from shopbridge.karla._wire import from_wire, to_wire, unwrap
 
 PLACED = datetime(2026, 5, 18, 10, tzinfo=UTC)
@@ -184,4 +184,4 @@ def test_a_webhooks_older_merchant_slug_reads_as_shop_slug_and_its_secret_stays_
 
 def test_a_list_is_never_mistaken_for_a_string() -> None:
     with pytest.raises(TypeError):
-        OrderTracking(tracking_number="1", products="TS-1")  # type: ignore[arg-type]
+        OrderTracking(tracking_number="1", products="TS-1")

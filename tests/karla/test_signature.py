@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 
 import pytest
 
@@ -129,8 +130,6 @@ def test_a_v1_that_is_not_64_hex_digits_never_matches(candidate: str) -> None:
 
 
 def test_the_clock_is_read_when_now_is_left_out() -> None:
-    import time
-
     now = int(time.time())
 
     assert verify_signature(SECRET, sign(SECRET, BODY, timestamp=now), BODY) == now

@@ -15,28 +15,49 @@ from shopbridge import (
     UNSET,
     Action,
     AsyncKanal,
+    AsyncKarla,
+    CampaignRequest,
     Checkout,
     CheckoutRecord,
     CheckoutUpdate,
+    Created,
     Customer,
     CustomerRecord,
     DecisionTable,
     HttpResponse,
     Kanal,
+    Karla,
     Order,
+    OrderPlacement,
     OrderRecord,
+    OrderTracking,
     OrderUpdate,
+    OrderUpsert,
     RequestError,
     RequestFacts,
     RetryPolicy,
     Rule,
     Shipment,
     ShipmentRecord,
+    SignatureError,
+    StaleSignatureError,
     Upserted,
     ValidationError,
     Verdict,
+    WebhookEvent,
     decide,
+    read_event,
+    verify_signature,
 )
+from shopbridge.karla import (
+    Address,
+    BlockingPages,
+    Campaign,
+    Pages,
+    Tracking,
+    sign,
+)
+from shopbridge.karla import Order as KarlaOrder
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -102,3 +123,56 @@ def tables() -> None:
         now=0.0,
     )
     del verdict
+
+
+KARLA_UPSERT = OrderUpsert(
+    id="1001",
+    order=OrderPlacement(order_number="1001", external_id="e-1", address=Address(zip_code="10115")),
+    trackings=[OrderTracking(tracking_number="00340434")],
+)
+
+
+async def async_karla(karla: AsyncKarla) -> None:
+    answer: object = await karla.orders.upsert(KARLA_UPSERT)
+    await karla.orders.bulk_upsert([KARLA_UPSERT, {"id": "1002", "trackings": []}])
+    pages: Pages[KarlaOrder] = karla.orders.search(order_number="1001", per_page=100)
+    first: list[KarlaOrder] = await pages
+    async for order in karla.orders.search():
+        uuid: str = order.uuid
+        trackings: tuple[Tracking, ...] = order.trackings
+        del uuid, trackings
+    created: Created[Campaign] = await karla.campaigns.create(
+        CampaignRequest(
+            name="Summer", segment="default", promotion_type="basic", promotion_properties={}
+        )
+    )
+    already: bool = created.already_existed
+    campaign: Campaign | None = created.record
+    await karla.campaigns.delete("0b1c")
+    del answer, first, already, campaign
+
+
+def blocking_karla() -> None:
+    with Karla("sandbox-shop", "key", "sandbox-shop", api_version="2024-01-05") as karla:
+        pages: BlockingPages[KarlaOrder] = karla.orders.search(per_page=50)
+        orders: list[KarlaOrder] = list(pages)
+        first: list[KarlaOrder] = pages.fetch()
+        karla.shipments.add_event(
+            "s-1",
+            {"event_name": "PACKED", "event_time": "2026-05-18T10:00:00+00:00", "external_id": "e"},
+        )
+        del orders, first
+
+
+def webhooks(header: str | None, body: bytes) -> None:
+    signed: str = sign("secret", body, timestamp=1)
+    try:
+        timestamp: int = verify_signature("secret", header, body, tolerance=300, now=1.0)
+        event: WebhookEvent = read_event("secret", header, body)
+        del timestamp, event
+    except StaleSignatureError as error:
+        when: int = error.timestamp
+        del when
+    except SignatureError:
+        pass
+    del signed

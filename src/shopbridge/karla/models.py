@@ -55,6 +55,10 @@ def _tuple(values: Sequence[Any] | None) -> tuple[Any, ...] | None:
     return None if values is None else tuple(values)
 
 
+def _trackings(values: Sequence[OrderTracking]) -> tuple[OrderTracking, ...]:
+    return tuple(values)
+
+
 def _extra() -> Any:
     return field(factory=dict, repr=False, eq=False)
 
@@ -153,7 +157,7 @@ class OrderUpsert:
     """
 
     id: str
-    trackings: tuple[OrderTracking, ...] = field(converter=tuple)
+    trackings: tuple[OrderTracking, ...] = field(converter=_trackings)
     id_type: IdType | None = None
     order: OrderPlacement | None = None
 
