@@ -5,6 +5,7 @@ No authentication, GET only, never subject to faults or the rate limit::
     GET /_sandbox/                                      what this sandbox is, and its routes
     GET /_sandbox/stats                                 the counters
     GET /_sandbox/faults                                the faults in force
+    GET /_sandbox/{view}                                a dialect's extra view (Karla: deliveries)
     GET /_sandbox/{scopes}/{scope}/{resource}           the records of one store and resource
     GET /_sandbox/{scopes}/{scope}/{resource}/{key}     one record (the key percent-encoded)
 
@@ -21,6 +22,8 @@ from shopbridge._sandbox.responses import json_response
 from shopbridge._sandbox.routing import decoded_segments
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from aiohttp import web
 
     from shopbridge._sandbox.server import SandboxServer
@@ -46,10 +49,13 @@ def inspect(server: SandboxServer, method: str, raw_path: str) -> web.Response:
     segments = decoded_segments(raw_path)[1:]
     if not segments:
         return json_response(200, _index(server))
-    if segments == ["stats"]:
-        return json_response(200, server.stats.to_json())
-    if segments == ["faults"]:
-        return json_response(200, {"spec": server.faults.spec(), **asdict(server.faults)})
+    views: dict[str, Callable[[], Any]] = {
+        **server.inspection_views(),
+        "stats": server.stats.to_json,
+        "faults": lambda: {"spec": server.faults.spec(), **asdict(server.faults)},
+    }
+    if len(segments) == 1 and segments[0] in views:
+        return json_response(200, views[segments[0]]())
     if len(segments) in (3, 4) and segments[0] == server.scopes_name:
         return _records(server, segments[1], segments[2], segments[3:])
     return json_response(404, {"message": "Not Found"})
@@ -85,6 +91,7 @@ def _index(server: SandboxServer) -> dict[str, Any]:
         "routes": [
             f"GET {INSPECTION_PREFIX}/stats",
             f"GET {INSPECTION_PREFIX}/faults",
+            *(f"GET {INSPECTION_PREFIX}/{name}" for name in server.inspection_views()),
             f"GET {INSPECTION_PREFIX}/{scopes}/{{{one}}}/{{resource}}",
             f"GET {INSPECTION_PREFIX}/{scopes}/{{{one}}}/{{resource}}/{{key}}",
         ],

@@ -36,7 +36,8 @@ class StoredRecord:
         key: the natural key.
         id: the sandbox's internal numeric id (stable across upserts).
         data: the record's fields, as the server stores them.
-        writes: how many writes were applied to it (upserts, updates, the delete).
+        writes: how many writes were applied to it (upserts, updates, the delete); 0 for a
+            record the sandbox started with, until it is written.
         deleted: whether it was soft-deleted.
     """
 
@@ -101,6 +102,22 @@ class RecordStore:
             table[key] = record
             self._writes[resource] += 1
             return record, previous is None or previous.deleted
+
+    def seed(self, scope: Scope, resource: str, key: str, data: Mapping[str, Any]) -> StoredRecord:
+        """Store a record the sandbox starts with (a default shop): counted as no write.
+
+        Raises:
+            ValueError: the record exists already.
+        """
+        with self._lock:
+            table = self._records.setdefault((scope, resource), {})
+            if key in table:
+                msg = f"record {key!r} of {resource!r} exists already"
+                raise ValueError(msg)
+            ids = self._ids.setdefault(resource, itertools.count(1))
+            record = StoredRecord(key=key, id=next(ids), data=copy.deepcopy(dict(data)), writes=0)
+            table[key] = record
+            return record
 
     def update(
         self, scope: Scope, resource: str, key: str, changes: Mapping[str, Any]

@@ -12,14 +12,23 @@ supplies its routes, its handlers and its error bodies. The base owns everything
   they have authenticated the request;
 * the records (`shopbridge._sandbox.records`) and the counters (`shopbridge._sandbox.stats`),
   readable from Python and from the read-only inspection routes under ``/_sandbox/``
-  (`shopbridge._sandbox.inspection`).
+  (`shopbridge._sandbox.inspection`), plus any extra views a dialect names
+  (`SandboxServer.inspection_views`);
+* scripted answers: a dialect queues "answer the next N API requests with this" (the Karla
+  sandbox's ``fail_next``), played like an injected fault, before any processing.
+
+The base knows no API's auth, bodies or error shapes: the dialect answers 404, 405 and 429
+itself, and overrides `SandboxServer._server_error_payload` when its 5xx bodies are not the
+default (Laravel's, which Kanal answers).
 """
 
 from __future__ import annotations
 
 import abc
 import asyncio
+import collections
 import contextlib
+import threading
 import time
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, ClassVar, Self
@@ -36,7 +45,7 @@ from shopbridge._sandbox.stats import SandboxStats, StatsRecorder
 from shopbridge._sandbox.thread import running_in_thread
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping, Sequence
+    from collections.abc import Callable, Iterator, Mapping, Sequence
     from contextlib import AbstractContextManager
     from types import TracebackType
 
@@ -50,7 +59,8 @@ _SHUTDOWN_TIMEOUT = 1.0
 """Seconds `stop` lets in-flight requests (a slow fault) finish before cancelling them."""
 
 _SERVER_ERROR_MESSAGES = {500: "Server Error"}
-"""Laravel's production wording, where it differs from the status phrase."""
+"""Laravel's production wording, where it differs from the status phrase (the default 5xx
+body; a dialect with other 5xx bodies overrides `SandboxServer._server_error_payload`)."""
 
 
 class SandboxServer(abc.ABC):
@@ -92,6 +102,10 @@ class SandboxServer(abc.ABC):
         self._records = RecordStore()
         self._stats = StatsRecorder()
         self._router = RawPathRouter(self._routes())
+        self._scripted: collections.deque[tuple[str, Callable[[], web.StreamResponse]]] = (
+            collections.deque()
+        )
+        self._scripted_lock = threading.Lock()
         self._runner: web.BaseRunner | None = None
         self._port: int | None = None
 
@@ -232,11 +246,23 @@ class SandboxServer(abc.ABC):
         return 0 if record is None else record.writes
 
     def reset(self) -> None:
-        """Forget every record, counter and rate-limit window (faults stay as they are)."""
+        """Forget every record, counter, rate-limit window and scripted answer not yet played.
+
+        The faults stay as they are.
+        """
         self._records.clear()
         self._stats.clear()
+        with self._scripted_lock:
+            self._scripted.clear()
         if self._limiter is not None:
             self._limiter.reset()
+
+    def inspection_views(self) -> Mapping[str, Callable[[], Any]]:
+        """Extra read-only views: ``GET /_sandbox/{name}`` answers the JSON of ``views[name]()``.
+
+        None by default; a dialect adds its own (the Karla sandbox: its webhook deliveries).
+        """
+        return {}
 
     def describe(self) -> list[str]:
         """Lines for a human: what is served where."""
@@ -282,6 +308,29 @@ class SandboxServer(abc.ABC):
 
     # -- for the dialect's handlers -----------------------------------------------------------
 
+    def _queue_answers(
+        self, kind: str, answer: Callable[[], web.StreamResponse], *, times: int
+    ) -> None:
+        """Answer the next `times` API requests with `answer()`, before any processing.
+
+        A scripted answer is played like an injected fault: nothing is written, and the stats
+        count it under `kind` among the faults. The seeded faults still draw for those
+        requests, and an injected fault drawn for one of them wins (the script waits).
+        """
+        if times < 1:
+            msg = f"times must be at least 1, got {times!r}"
+            raise ValueError(msg)
+        with self._scripted_lock:
+            self._scripted.extend([(kind, answer)] * times)
+
+    def _next_scripted(self) -> web.StreamResponse | None:
+        with self._scripted_lock:
+            if not self._scripted:
+                return None
+            kind, answer = self._scripted.popleft()
+        self._stats.fault(kind)
+        return answer()
+
     def _count_hit(self, scope: Scope) -> RateLimitDecision | None:
         """Count a request against `scope`'s window; ``None`` when there is no rate limit."""
         limiter = self._limiter
@@ -315,6 +364,8 @@ class SandboxServer(abc.ABC):
             return drop_connection(request)
         if plan.kind is not None and plan.kind is not FaultKind.DROP_AFTER:
             response = self._injected_answer(plan)
+        elif plan.kind is None and (scripted := self._next_scripted()) is not None:
+            response = scripted
         else:
             response = await self._route(request, raw_path)
             if plan.kind is FaultKind.DROP_AFTER:

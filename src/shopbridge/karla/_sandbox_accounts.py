@@ -1,0 +1,89 @@
+"""The shops and API keys a Karla sandbox knows (``specs/karla.md`` §1.3, §1.4)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from attrs import Factory, field, frozen, validators
+
+__all__ = ["ALL_SHOPS", "KarlaAccounts", "KarlaApiKey", "KarlaShop", "Role"]
+
+ALL_SHOPS = "*"
+"""The shop slug of a key that reaches every shop (``ShopRole.shop_slug = "*"``)."""
+
+Role = Literal["admin", "editor", "viewer"]
+
+
+@frozen(kw_only=True)
+class KarlaShop:
+    """A shop the sandbox starts with.
+
+    Attributes:
+        slug: the ``{slug}`` of the URLs.
+        name: its display name (default: the slug).
+        organization: the organisation it belongs to.
+    """
+
+    slug: str = field(validator=validators.min_len(1))
+    name: str = field(default=Factory(lambda self: self.slug, takes_self=True))
+    organization: str = "sandbox-org"
+
+
+def _first_shop(key: KarlaApiKey) -> str:
+    return key.shops[0] if key.shops else ""
+
+
+@frozen(kw_only=True)
+class KarlaApiKey:
+    """An API key: HTTP Basic ``username:key``.
+
+    Attributes:
+        key: the generated key (the Basic password).
+        shops: the slugs it reaches; `ALL_SHOPS` for every shop.
+        username: the Basic username; defaults to the first shop's slug, as on Karla.
+        role: ``admin`` and ``editor`` may write; ``viewer`` may only read (``GET``), an
+            inference from the role names (spec Q14).
+        expired: an expired (or deleted) key is answered 401.
+
+    Raises:
+        ValueError: no username, and no shop to default it to.
+    """
+
+    key: str = field(validator=validators.min_len(1))
+    shops: tuple[str, ...]
+    username: str = field(default=Factory(_first_shop, takes_self=True))
+    role: Role = "admin"
+    expired: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if not self.username or self.username == ALL_SHOPS:
+            msg = f"API key for shops {self.shops!r} needs a username"
+            raise ValueError(msg)
+
+    def covers(self, slug: str) -> bool:
+        """Whether the key's shops include `slug`."""
+        return ALL_SHOPS in self.shops or slug in self.shops
+
+
+@frozen(kw_only=True)
+class KarlaAccounts:
+    """The shops and keys a sandbox starts with.
+
+    Raises:
+        ValueError: two shops share a slug, or two keys a key.
+    """
+
+    shops: tuple[KarlaShop, ...]
+    keys: tuple[KarlaApiKey, ...]
+
+    def __attrs_post_init__(self) -> None:
+        if len({shop.slug for shop in self.shops}) != len(self.shops):
+            msg = "two shops share a slug"
+            raise ValueError(msg)
+        if len({key.key for key in self.keys}) != len(self.keys):
+            msg = "two API keys share a key"
+            raise ValueError(msg)
+
+    def key(self, key: str) -> KarlaApiKey | None:
+        """The API key with this key, if any."""
+        return next((candidate for candidate in self.keys if candidate.key == key), None)
