@@ -2,26 +2,39 @@
 
 One click group, `main`, with a sub-group or command per job::
 
+    shopbridge demo                  push a sample shop into the embedded sandbox, faults on
+    shopbridge push kanal RESOURCE FILE --store ID   push a JSONL/CSV file at the rate limit
     shopbridge quickstart            every Kanal endpoint once, on the embedded sandbox
     shopbridge table kanal|karla     print a decision table (Markdown, as in the README)
     shopbridge sandbox kanal [--host H] [--port P] [--rate-limit 60/60|off] [--faults SPEC]
                              [--seed N] [--missing-delete 204|404]
+    shopbridge sandbox karla [--host H] [--port P] [--rate-limit off|LIMIT/SECONDS]
+                             [--faults SPEC] [--seed N] [--deliver-webhooks]
+                             [--wrap-responses] [--validation-errors fastapi|envelope]
 
 Commands import what they run when they run, so ``shopbridge --help`` stays quick.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sys
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from shopbridge._sandbox.faults import Faults, FaultSpecError
 from shopbridge._sandbox.ratelimit import RateLimit, RateLimitSpecError
+from shopbridge.push_job import KANAL_RESOURCES
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Coroutine
+
+    from rich.console import Console
+
     from shopbridge._sandbox.server import SandboxServer
+    from shopbridge.core.sources import InputFormat
 
 __all__ = ["main"]
 
@@ -75,40 +88,230 @@ def table(api: str) -> None:
     click.echo((KANAL_TABLE if api == "kanal" else KARLA_TABLE).to_markdown(), nl=False)
 
 
+@main.command()
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the dead-letter files (default: a new temporary directory).",
+)
+@click.option(
+    "--seed", type=int, default=7, show_default=True, help="Seed of the sandbox's faults."
+)
+def demo(*, output: Path | None, seed: int) -> None:
+    """Push a sample shop into the embedded Kanal sandbox, with faults on.
+
+    Starts the Kanal sandbox in this process with 429 bursts, some 5xx and connections dropped
+    after the write, then pushes the bundled customers, orders, checkouts (CSV) and shipments,
+    a few of them invalid, with a progress bar. Ends with what happened to every record, which
+    rows of the decision table fired, and where the dead letters are. About 20 seconds.
+    """
+    from shopbridge.demo import run_demo  # noqa: PLC0415 - keep --help quick
+
+    asyncio.run(run_demo(_console(), output=output, seed=seed))
+
+
+@main.group()
+def push() -> None:
+    """Push a file of records into an API at its rate limit, losing none.
+
+    Exit status: 0 when every record is done, 1 when some are not (they are in the dead
+    letter), 2 for a usage error.
+    """
+
+
+@push.command("kanal")
+@click.argument("resource", type=click.Choice(KANAL_RESOURCES))
+@click.argument("file", type=str)
+@click.option("--store", "store_id", type=int, default=None, help="The store's numeric id.")
+@click.option(
+    "--api-key",
+    envvar="KANAL_API_KEY",
+    show_envvar=True,
+    default=None,
+    help="The store's API key (better from the environment than on the command line).",
+)
+@click.option("--base-url", default=None, help="The API's base URL, up to /api/v1.")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 256),
+    default=8,
+    show_default=True,
+    help="Requests in flight at most (pacing keeps to the store's rate limit anyway).",
+)
+@click.option(
+    "--dead-letter",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the records that did not reach done [default: FILE.dead-letter.jsonl].",
+)
+@click.option(
+    "--checkpoint",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Keep the run's resumable point here; run again with it to resume.",
+)
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(["jsonl", "csv"]),
+    default=None,
+    help="The input's format [default: from FILE's suffix; jsonl for -].",
+)
+@click.option(
+    "--rate-window",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="The store's rate-limit window in seconds [default: 60, Kanal's minute].",
+)
+@click.option("--sandbox", is_flag=True, help="Push into the embedded Kanal sandbox instead.")
+@click.option(
+    "--sandbox-rate-limit",
+    default="60/1",
+    callback=_rate_limit_option,
+    show_default=True,
+    metavar="LIMIT/SECONDS",
+    help="With --sandbox: its rate limit (Kanal's own is 60/60).",
+)
+@click.option("-v", "--verbose", count=True, help="Log every retry and give-up.")
+def push_kanal(
+    *,
+    resource: str,
+    file: str,
+    store_id: int | None,
+    api_key: str | None,
+    base_url: str | None,
+    concurrency: int,
+    dead_letter: Path | None,
+    checkpoint: Path | None,
+    format_: InputFormat | None,
+    rate_window: float | None,
+    sandbox: bool,
+    sandbox_rate_limit: RateLimit | None,
+    verbose: int,
+) -> None:
+    """Push FILE (JSONL or CSV; - for stdin) of RESOURCE records into a Kanal store.
+
+    Shows a progress bar, then what happened to every record. Records that did not reach
+    done go to the dead letter, itself valid input: fix them, push it again.
+    """
+    from shopbridge.kanal.client import DEFAULT_BASE_URL  # noqa: PLC0415 - keep --help quick
+    from shopbridge.push_job import KanalPush, default_dead_letter, quiet_logs  # noqa: PLC0415
+
+    if sandbox:
+        from shopbridge.kanal.sandbox import DEFAULT_API_KEY, DEFAULT_STORE_ID  # noqa: PLC0415
+
+        api_key = api_key or DEFAULT_API_KEY
+        store_id = store_id if store_id is not None else DEFAULT_STORE_ID
+        if rate_window is None and sandbox_rate_limit is not None:
+            rate_window = sandbox_rate_limit.window
+    if store_id is None:
+        msg = "give the store with --store ID (the numeric id Kanal gave with your key)"
+        raise click.UsageError(msg)
+    if not api_key:
+        msg = "no API key: set KANAL_API_KEY (or pass --api-key), or use --sandbox"
+        raise click.UsageError(msg)
+    job = KanalPush(
+        resource=resource,
+        file=file,
+        store_id=store_id,
+        api_key=api_key,
+        base_url=base_url or DEFAULT_BASE_URL,
+        rate_window=rate_window or 60.0,
+        concurrency=concurrency,
+        dead_letter=dead_letter or default_dead_letter(file),
+        checkpoint=checkpoint,
+        format=format_,
+        sandbox=sandbox,
+        sandbox_rate_limit=sandbox_rate_limit,
+    )
+    with quiet_logs(verbose):
+        status = _run_job(job.run(_console()))
+    sys.exit(status)
+
+
+def _console() -> Console:
+    from rich.console import Console  # noqa: PLC0415 - keep --help quick
+
+    return Console()
+
+
+def _run_job(job: Coroutine[Any, Any, int]) -> int:
+    """Run a push; a mistake of the user's is a usage error (exit 2), never a traceback."""
+    from shopbridge.core.checkpoint import CheckpointError  # noqa: PLC0415 - keep --help quick
+    from shopbridge.core.errors import ConfigurationError  # noqa: PLC0415
+    from shopbridge.core.sources import InputError  # noqa: PLC0415
+
+    try:
+        return asyncio.run(job)
+    except (ConfigurationError, InputError, CheckpointError) as exc:
+        raise click.UsageError(str(exc)) from None
+
+
 @main.group()
 def sandbox() -> None:
     """Run an API sandbox: an in-memory fake of the API on this machine."""
 
 
+def _serving_options(
+    *, rate_limit: str, scope: str, fault_example: str
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """The options every ``sandbox`` command takes: where to listen, the limiter, the faults.
+
+    Args:
+        rate_limit: the ``--rate-limit`` default (``60/60``, or ``off``).
+        scope: what the limit is counted per, for the help (``store``, ``shop``).
+        fault_example: a ``--faults`` spec for the help.
+    """
+    options = (
+        click.option(
+            "--host", default="127.0.0.1", show_default=True, help="Address to listen on."
+        ),
+        click.option(
+            "--port",
+            type=click.IntRange(0, 65535),
+            default=0,
+            show_default=True,
+            help="Port to listen on; 0 picks a free one.",
+        ),
+        click.option(
+            "--rate-limit",
+            default=rate_limit,
+            callback=_rate_limit_option,
+            metavar="LIMIT/SECONDS",
+            show_default=True,
+            help=f"Requests per window per {scope}, as LIMIT/SECONDS, or 'off'.",
+        ),
+        click.option(
+            "--faults",
+            default="none",
+            callback=_faults_option,
+            metavar="SPEC",
+            show_default=True,
+            help=f"Faults to inject, e.g. '{fault_example}'.",
+        ),
+        click.option(
+            "--seed", type=int, default=0, show_default=True, help="Seed of the fault generator."
+        ),
+    )
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
 @sandbox.command("kanal")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option(
-    "--port",
-    type=click.IntRange(0, 65535),
-    default=0,
-    show_default=True,
-    help="Port to listen on; 0 picks a free one.",
-)
-@click.option(
-    "--rate-limit",
-    default="60/60",
-    callback=_rate_limit_option,
-    metavar="LIMIT/SECONDS",
-    show_default=True,
-    help="Requests per window per store, as LIMIT/SECONDS, or 'off'.",
-)
-@click.option(
-    "--faults",
-    default="none",
-    callback=_faults_option,
-    metavar="SPEC",
-    show_default=True,
-    help=(
-        "Faults to inject, e.g. '503=0.1,500=0.02,drop_before=0.02,drop_after=0.02,"
-        "slow=0.05:0.3,malformed=0.5,throttle=0.01:1'."
+@_serving_options(
+    rate_limit="60/60",
+    scope="store",
+    fault_example=(
+        "503=0.1,500=0.02,drop_before=0.02,drop_after=0.02,slow=0.05:0.3,malformed=0.5,"
+        "throttle=0.01:1"
     ),
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the fault generator.")
 @click.option(
     "--missing-delete",
     type=click.Choice(["204", "404"]),
@@ -142,6 +345,67 @@ def sandbox_kanal(
         missing_delete=404 if missing_delete == "404" else 204,
     )
     _serve(server, "Kanal", port_given=port)
+
+
+@sandbox.command("karla")
+@_serving_options(
+    rate_limit="off",
+    scope="shop",
+    fault_example="500=0.05,502=0.05,503=0.05,drop_after=0.02,slow=0.05:0.3,throttle=0.01:1",
+)
+@click.option(
+    "--deliver-webhooks/--no-deliver-webhooks",
+    default=False,
+    show_default=True,
+    help=(
+        "POST each event to the shop's webhook subscriptions, signed with Karla-Signature "
+        "(loopback URLs only)."
+    ),
+)
+@click.option(
+    "--wrap-responses/--bare-responses",
+    default=False,
+    show_default=True,
+    help="Answer successes as {data, metadata} instead of the bare resource.",
+)
+@click.option(
+    "--validation-errors",
+    type=click.Choice(["fastapi", "envelope"]),
+    default="fastapi",
+    show_default=True,
+    help="Schema failures as FastAPI's {detail: [...]} or in Karla's error envelope.",
+)
+def sandbox_karla(
+    *,
+    host: str,
+    port: int,
+    rate_limit: RateLimit | None,
+    faults: Faults,
+    seed: int,
+    deliver_webhooks: bool,
+    wrap_responses: bool,
+    validation_errors: str,
+) -> None:
+    """Serve the Karla sandbox until Ctrl-C (or SIGTERM).
+
+    The first line printed is the base URL to give the client, e.g.
+    http://127.0.0.1:8080/v1. Log in with HTTP Basic sandbox-shop:sandbox-key. Records,
+    counters, faults, events and webhook deliveries are readable under /_sandbox/ on the same
+    host and port.
+    """
+    from shopbridge.karla.sandbox import KarlaSandbox  # noqa: PLC0415 - keep --help quick
+
+    server = KarlaSandbox(
+        host=host,
+        port=port,
+        rate_limit=rate_limit,
+        faults=faults,
+        seed=seed,
+        deliver_webhooks=deliver_webhooks,
+        wrap_responses=wrap_responses,
+        validation_errors="envelope" if validation_errors == "envelope" else "fastapi",
+    )
+    _serve(server, "Karla", port_given=port)
 
 
 def _serve(server: SandboxServer, api: str, *, port_given: int) -> None:

@@ -15,6 +15,7 @@ Every blocking method is one `portal.start_task_soon` on it. The facade:
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import threading
 import warnings
@@ -22,12 +23,13 @@ import weakref
 from contextlib import AbstractAsyncContextManager, ExitStack
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
+from anyio import BrokenResourceError, ClosedResourceError, create_memory_object_stream
 from anyio.from_thread import start_blocking_portal
 
 from shopbridge.core.errors import BlockingCallInEventLoopWarning
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import AsyncIterator, Awaitable, Callable
     from types import TracebackType
 
     from anyio.from_thread import BlockingPortal
@@ -37,6 +39,11 @@ __all__ = ["BlockingFacade"]
 _A = TypeVar("_A", bound=AbstractAsyncContextManager[Any])
 _R = TypeVar("_R")
 
+
+_FEED_BATCH = 256
+"""Records handed from the caller's thread to the portal's loop at a time."""
+_FEED_BUFFER = 4
+"""Batches the portal's loop may hold before the caller's thread waits: bounded memory."""
 
 _ABANDONED_AFTER_FORK: list[object] = []
 """What a forked child inherited from its parent's portals: never closed, never collected."""
@@ -142,6 +149,53 @@ class BlockingFacade(Generic[_A]):
         except BaseException:
             future.cancel()  # Ctrl-C: cancel the call on the portal, do not leave it running
             raise
+
+    def _call_with_records(
+        self, call: Callable[[_A, Any, int | None], Awaitable[_R]], records: Any
+    ) -> _R:
+        """Run ``await call(async_client, records, size)`` with a sync iterable read here.
+
+        `size` is ``len(records)`` for a sized collection (for progress), else ``None``.
+
+        A path or an async iterable goes to the portal as it is. A sync iterable (a database
+        cursor, a generator) is iterated here, in the caller's thread, where it belongs (a
+        sqlite cursor may not be used from another one), and handed over in batches through a
+        bounded stream: the portal never holds more than a few batches.
+        """
+        if isinstance(records, str | os.PathLike) or hasattr(records, "__aiter__"):
+            return self._call(lambda client: call(client, records, None))
+        size = len(records) if hasattr(records, "__len__") else None
+        portal, client = self._started()
+        if not self._warned:
+            self._warn_if_in_event_loop()
+        send, receive = create_memory_object_stream[list[Any]](max_buffer_size=_FEED_BUFFER)
+
+        async def fed() -> AsyncIterator[Any]:
+            async with receive:
+                async for batch in receive:
+                    for record in batch:
+                        yield record
+
+        async def run(client: _A) -> _R:
+            try:
+                return await call(client, fed(), size)
+            finally:
+                receive.close()  # a run that ends early unblocks the feeding thread
+
+        future = portal.start_task_soon(run, client)
+        try:
+            iterator = iter(records)
+            while batch := list(itertools.islice(iterator, _FEED_BATCH)):
+                try:
+                    portal.call(send.send, batch)
+                except (BrokenResourceError, ClosedResourceError):
+                    break  # the run ended early: its result (or error) says why
+            portal.call(send.aclose)
+            result: _R = future.result()
+        except BaseException:
+            future.cancel()  # Ctrl-C: cancel the run on the portal, do not leave it running
+            raise
+        return result
 
     def _warn_if_in_event_loop(self) -> None:
         try:

@@ -7,8 +7,10 @@ one record and returns its `Settled` outcome (never raising for an API answer). 
   the oldest unsettled one and the newest read: memory stays constant whatever the input's size;
   pacing at the store's rate limit is the client's limiter's job, shared by every request;
 * settles an input line that could not be read as ``rejected``, without a request;
-* stops at the first ``credentials_rejected``: the records in flight are cancelled and every
-  record after is ``skipped``: not sent, not lost (in the dead letter, and resumable);
+* stops at the first record whose failure dooms every other one of the store (refused
+  credentials, an unknown or paused store: `Settled.stops_run`): the records in flight are
+  cancelled and every record after is ``skipped``: not sent, not lost (in the dead letter, and
+  the checkpoint resumes from that first record);
 * writes the dead-letter file in input order, and the checkpoint (see
   `shopbridge.core.checkpoint`) every ``checkpoint_interval`` seconds and at the end;
 * sends `BulkProgress` events to ``on_progress`` at most every ``progress_interval`` seconds;
@@ -54,7 +56,14 @@ if TYPE_CHECKING:
     from shopbridge.core.engine import EngineCounters
     from shopbridge.core.sources import InputItem
 
-__all__ = ["ProgressCallback", "PushOptions", "Records", "push_records", "run_bulk"]
+__all__ = [
+    "ProgressCallback",
+    "PushOptions",
+    "Records",
+    "push_records",
+    "run_bulk",
+    "with_total",
+]
 
 logger = logging.getLogger("shopbridge.bulk")
 
@@ -93,6 +102,13 @@ class PushOptions(TypedDict, total=False):
     max_pending: int
 
 
+def with_total(options: PushOptions, size: int | None) -> PushOptions:
+    """`options`, with ``total`` set to `size` unless given (the blocking twins' sized inputs)."""
+    if size is None or options.get("total") is not None:
+        return options
+    return {**options, "total": size}
+
+
 async def push_records(
     records: Records,
     handle: Callable[[Any], Awaitable[Settled]],
@@ -100,6 +116,7 @@ async def push_records(
     resource: str,
     scope: str,
     to_json: Callable[[Any], Any],
+    key_of: Callable[[Any], object] | None = None,
     counters: EngineCounters | None,
     options: PushOptions,
 ) -> BulkReport:
@@ -126,6 +143,7 @@ async def push_records(
         resource=resource,
         scope=scope,
         to_json=to_json,
+        key_of=key_of,
         counters=counters,
         concurrency=options.get("concurrency", DEFAULT_CONCURRENCY),
         dead_letter=options.get("dead_letter"),
@@ -143,6 +161,7 @@ async def run_bulk(
     resource: str,
     scope: str,
     to_json: Callable[[Any], Any],
+    key_of: Callable[[Any], object] | None = None,
     counters: EngineCounters | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
     dead_letter: str | os.PathLike[str] | None = None,
@@ -161,6 +180,8 @@ async def run_bulk(
         resource: what is pushed, for the report, the checkpoint and the dead letter.
         scope: the store or shop, recorded in the checkpoint.
         to_json: a record as JSON-ready data, for its dead-letter row and fingerprint.
+        key_of: a record's natural key (``external_id``); a record is not sent while an
+            earlier one with the same key is in flight, so the last one in input order wins.
         counters: the client engine's counters, to report retries, 429s and rules.
         concurrency: requests in flight at most.
         dead_letter: where to write the records that did not reach done.
@@ -187,6 +208,7 @@ async def run_bulk(
         resource=resource,
         scope=scope,
         to_json=to_json,
+        key_of=key_of,
         counters=counters,
         concurrency=concurrency,
         max_pending=max_pending,
@@ -210,6 +232,7 @@ class _Run:
         resource: str,
         scope: str,
         to_json: Callable[[Any], Any],
+        key_of: Callable[[Any], object] | None,
         counters: EngineCounters | None,
         concurrency: int,
         max_pending: int,
@@ -222,6 +245,8 @@ class _Run:
         self._resource = resource
         self._scope = scope
         self._to_json = to_json
+        self._key_of = key_of
+        self._keys_in_flight: dict[object, asyncio.Event] = {}
         self._counters = counters
         self._before = counters.snapshot() if counters is not None else None
         self._slots = asyncio.Semaphore(concurrency)
@@ -240,13 +265,16 @@ class _Run:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._cancelled_by_stop: set[asyncio.Task[None]] = set()
         self._room = asyncio.Event()
+        self._local_rules: Counter[str] = Counter()
         self._stopped: str | None = None
+        self._skip_message: str | None = None
         self._digest = hashlib.blake2b(digest_size=16)
         self._mark: CheckpointState | None = None  # the resumable point, once frozen
         self._started = time.monotonic()
         self._last_progress = -math.inf
         self._last_save = time.monotonic()
         self._saving: asyncio.Task[None] | None = None
+        self._verified = True
 
     # -- files ------------------------------------------------------------------------------
 
@@ -260,6 +288,8 @@ class _Run:
                 self._resume = state
                 self._counts.update(state.outcome_counts())
                 self._flushed = state.position
+                # Until the input is proven the same as the checkpoint's, nothing overwrites it.
+                self._verified = state.position == 0
                 keep = state.dead_letter_offset
         if dead_letter is not None:
             self._dead_letter = DeadLetterFile(dead_letter, keep=keep)
@@ -286,17 +316,19 @@ class _Run:
 
     async def run(self, items: AsyncIterator[InputItem]) -> BulkReport:
         exhausted = False
+        failure: Exception | None = None
         try:
             async with asyncio.TaskGroup() as group:
-                async for item in items:
-                    self._read += 1
-                    if self._resume is not None and item.position < self._resume.position:
-                        self._fingerprint(item)
-                        if item.position == self._resume.position - 1:
-                            self._check_digest()
-                        continue
-                    await self._start(group, item)
-                exhausted = True
+                try:
+                    await self._read_all(group, items)
+                except Exception as exc:  # noqa: BLE001 - raised below, once in-flight work ends
+                    # Raised inside the group, it would reach the caller wrapped in an
+                    # ExceptionGroup; the records in flight finish and are accounted for first.
+                    failure = exc
+                else:
+                    exhausted = True
+            if failure is not None:
+                raise failure
             if self._resume is not None and self._read < self._resume.position:
                 msg = (
                     f"the input has {self._read} records, but the checkpoint "
@@ -304,11 +336,19 @@ class _Run:
                     "it is of another input; delete it to start afresh"
                 )
                 raise CheckpointError(msg)
-            if self._resume is not None and self._resume.position == 0:
-                self._check_digest()
         finally:
             await self._finish(complete=exhausted)
         return self._report()
+
+    async def _read_all(self, group: asyncio.TaskGroup, items: AsyncIterator[InputItem]) -> None:
+        async for item in items:
+            self._read += 1
+            if self._resume is not None and item.position < self._resume.position:
+                self._fingerprint(item)  # settled by an earlier run: proven the same, not sent
+                if item.position == self._resume.position - 1:
+                    self._check_digest()
+                continue
+            await self._start(group, item)
 
     async def _start(self, group: asyncio.TaskGroup, item: InputItem) -> None:
         while item.position - self._flushed >= self._max_pending:
@@ -316,24 +356,39 @@ class _Run:
             self._room.clear()
             await self._room.wait()
         if self._stopped is not None:
-            self._settle(item, Settled(outcome=BulkOutcome.SKIPPED, message=self._stopped))
+            self._settle(item, Settled(outcome=BulkOutcome.SKIPPED, message=self._skip_message))
             return
         if item.problem is not None:
             self._settle(item, Settled(outcome=BulkOutcome.REJECTED, message=item.problem))
             return
+        key = self._key(item.record)
+        while (earlier := self._keys_in_flight.get(key)) is not None:
+            # The same record earlier in the input is still in flight: it must land first.
+            await earlier.wait()
         await self._slots.acquire()
         if self._stop_reason() is not None:  # the run stopped while this one waited
             self._slots.release()
-            self._settle(item, Settled(outcome=BulkOutcome.SKIPPED, message=self._stopped))
+            self._settle(item, Settled(outcome=BulkOutcome.SKIPPED, message=self._skip_message))
             return
-        task = group.create_task(self._work(item))
+        if key is not None:
+            self._keys_in_flight[key] = asyncio.Event()
+        task = group.create_task(self._work(item, key))
         self._in_flight.add(task)
         task.add_done_callback(self._in_flight.discard)
 
     def _stop_reason(self) -> str | None:
         return self._stopped
 
-    async def _work(self, item: InputItem) -> None:
+    def _key(self, record: Any) -> object:
+        if self._key_of is None:
+            return None
+        try:
+            key = self._key_of(record)
+        except Exception:  # noqa: BLE001 - a record without a readable key has none to order by
+            return None
+        return key if isinstance(key, str | int) else None
+
+    async def _work(self, item: InputItem, key: object) -> None:
         try:
             settled = await self._handle(item.record)
         except asyncio.CancelledError:
@@ -341,18 +396,20 @@ class _Run:
             if task is None or task not in self._cancelled_by_stop or task.cancelling() > 1:
                 raise
             task.uncancel()
-            settled = Settled(outcome=BulkOutcome.SKIPPED, message=self._stopped)
+            settled = Settled(outcome=BulkOutcome.SKIPPED, message=self._skip_message)
         except Exception as exc:
             # A bug of ours or of a custom handler: the record is kept, not lost, and said why.
             logger.exception("record %d of %s: unexpected error", item.position, self._resource)
             settled = Settled(outcome=BulkOutcome.FAILED, message=f"{type(exc).__name__}: {exc}")
         finally:
             self._slots.release()
+            if key is not None:
+                self._keys_in_flight.pop(key).set()
         self._settle(item, settled)
 
     def _settle(self, item: InputItem, settled: Settled) -> None:
         self._settled[item.position] = (item, settled)
-        if settled.outcome is BulkOutcome.CREDENTIALS_REJECTED and self._stopped is None:
+        if settled.stops_run and self._stopped is None:
             self._stop(settled)
         self._flush()
         self._progress(finished=False)
@@ -360,11 +417,11 @@ class _Run:
             self._save_soon()
 
     def _stop(self, settled: Settled) -> None:
-        reason = settled.verdict.reason if settled.verdict is not None else "credentials refused"
-        self._stopped = (
-            f"the run stopped at the first credentials failure ({reason}); this record was "
-            "not sent: fix the key or the store, then push the dead letter again (or resume "
-            "from the checkpoint)"
+        reason = settled.verdict.reason if settled.verdict is not None else "refused"
+        self._stopped = f"the first credentials or store failure stopped the run: {reason}"
+        self._skip_message = (
+            "not sent: the run stopped at the first credentials or store failure; fix the key "
+            "or the store, then resume from the checkpoint (or push the dead letter again)"
         )
         current = asyncio.current_task()
         for task in self._in_flight:
@@ -377,9 +434,14 @@ class _Run:
         # the oldest record still in flight.
         while (entry := self._settled.pop(self._flushed, None)) is not None:
             item, settled = entry
-            if settled.outcome is BulkOutcome.SKIPPED and self._mark is None:
-                self._mark = self._state(complete=False)  # resume from here, not after
+            if self._mark is None and (settled.stops_run or settled.outcome is BulkOutcome.SKIPPED):
+                # Not final: with the key or the store fixed it can succeed. Resume from here.
+                self._mark = self._state(complete=False)
             self._counts[settled.outcome] += 1
+            if settled.attempts == 0 and settled.outcome is BulkOutcome.REJECTED:
+                # Decided before any request: by the client's checks, not the table.
+                rule = settled.verdict.rule if settled.verdict is not None else "unreadable-input"
+                self._local_rules[rule] += 1
             if not settled.outcome.done and self._dead_letter is not None:
                 self._dead_letter.write(dead_letter_row(item, settled, self._json(item.record)))
             if self._checkpoint_path is not None and self._mark is None:
@@ -409,6 +471,7 @@ class _Run:
                 "the same input, or delete the checkpoint to start afresh"
             )
             raise CheckpointError(msg)
+        self._verified = True
 
     # -- checkpoint, progress, report ---------------------------------------------------------
 
@@ -435,7 +498,7 @@ class _Run:
     def _checkpoint_now(self, *, complete: bool) -> Callable[[], None] | None:
         """Take the state to save now; return the blocking part (durable writes) to run."""
         path = self._checkpoint_path
-        if path is None:
+        if path is None or not self._verified:
             return None
         state = self._mark if self._mark is not None else self._state(complete=complete)
         dead_letter = self._dead_letter
@@ -520,8 +583,8 @@ class _Run:
             rate_limited=activity.rate_limited if activity is not None else 0,
             elapsed=time.monotonic() - self._started,
             resumed_from=self._resume.position if self._resume is not None else 0,
-            dead_letter=None if dead_letter is None else dead_letter.path,
+            dead_letter=dead_letter.path if dead_letter is not None and dead_letter.kept else None,
             dead_lettered=not_done if dead_letter is not None else 0,
             stopped=self._stopped,
-            rules=dict(activity.rules) if activity is not None else {},
+            rules=self._local_rules + (activity.rules if activity is not None else Counter()),
         )

@@ -100,6 +100,9 @@ class Settled:
         message: the server's message, or what was wrong with the input line.
         gave_up: why the retry policy stopped, when it did.
         request_id: the server's request id, if it sent one.
+        stops_run: whether nothing more can succeed for this store or shop (the key was
+            refused, the store is unknown or paused): the run stops, and the record stays
+            resumable.
     """
 
     outcome: BulkOutcome
@@ -109,6 +112,7 @@ class Settled:
     message: str | None = None
     gave_up: str | None = None
     request_id: str | None = None
+    stops_run: bool = False
 
     @property
     def action(self) -> Action | None:
@@ -116,9 +120,17 @@ class Settled:
         return None if self.verdict is None else self.verdict.action
 
 
-def settled_from_error(error: RequestError) -> Settled:
-    """The outcome of a request that ended in `error` (never raises)."""
+def settled_from_error(error: RequestError, *, store_keys: frozenset[str] = frozenset()) -> Settled:
+    """The outcome of a request that ended in `error` (never raises).
+
+    Args:
+        error: how the request ended.
+        store_keys: error keys that say the store or shop itself is missing (Kanal's
+            ``store_not_found``): like refused credentials, they stop the run.
+    """
+    key = error.error.key if error.error is not None else None
     return Settled(
+        stops_run=error.action is Action.FIX_CREDENTIALS or key in store_keys,
         outcome=_OUTCOME_FOR_ACTION.get(error.action, BulkOutcome.FAILED),
         verdict=error.verdict,
         attempts=error.attempts,

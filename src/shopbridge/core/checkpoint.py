@@ -102,6 +102,7 @@ class DeadLetterFile:
     def __init__(self, path: str | os.PathLike[str], *, keep: int | None) -> None:
         self.path = Path(path)
         self.rows = 0
+        self._fresh = keep is None or keep == 0
         if keep is None:
             self._file: IO[bytes] = self.path.open("wb")
             return
@@ -139,10 +140,19 @@ class DeadLetterFile:
         os.fsync(self._file.fileno())
 
     def close(self) -> None:
-        """Flush and close (idempotent)."""
-        if not self._file.closed:
-            self._file.flush()
-            self._file.close()
+        """Flush and close (idempotent); a file this run started and left empty is removed."""
+        if self._file.closed:
+            return
+        self._file.flush()
+        empty = self._file.tell() == 0
+        self._file.close()
+        if empty and self._fresh:
+            self.path.unlink(missing_ok=True)
+
+    @property
+    def kept(self) -> bool:
+        """Whether the file exists (it is removed at `close` when it stayed empty)."""
+        return self.path.exists()
 
 
 @frozen(kw_only=True)

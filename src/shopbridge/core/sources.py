@@ -138,7 +138,7 @@ def input_format(path: str | os.PathLike[str], given: InputFormat | None) -> Inp
     return found
 
 
-def check_readable(path: str | os.PathLike[str], format: InputFormat | None) -> None:  # noqa: A002
+def check_readable(path: str | os.PathLike[str], format: InputFormat | None) -> None:
     """Fail early, before a run starts, on a path that cannot be read or a format not known.
 
     Raises:

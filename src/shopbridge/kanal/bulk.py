@@ -26,7 +26,11 @@ if TYPE_CHECKING:
     from shopbridge.kanal.client import AsyncKanal
     from shopbridge.kanal.models import Upserted
 
-__all__ = ["deletion_handler", "push", "record_json", "upsert_handler"]
+__all__ = ["deletion_handler", "push", "record_json", "record_key", "upsert_handler"]
+
+
+_STORE_KEYS = frozenset({"store_not_found"})
+"""404 "Store not found or paused": nothing more can succeed for this store."""
 
 
 def record_json(record: Any) -> Any:
@@ -36,6 +40,15 @@ def record_json(record: Any) -> Any:
     if hasattr(type(record), "__attrs_attrs__"):
         return to_wire(record)
     return record
+
+
+def record_key(record: Any) -> object:
+    """A record's natural key: its ``external_id`` (a customer without one: its ``phone``)."""
+    if isinstance(record, Mapping):
+        return record.get("external_id") or record.get("phone")
+    if isinstance(record, str):
+        return record  # a customer id to delete
+    return getattr(record, "external_id", None) or getattr(record, "phone", None)
 
 
 def _upserted(result: Upserted[Any]) -> Settled:
@@ -55,7 +68,7 @@ def upsert_handler(
         try:
             result = await upsert(record)
         except RequestError as error:
-            return settled_from_error(error)
+            return settled_from_error(error, store_keys=_STORE_KEYS)
         return _upserted(result)
 
     return handle
@@ -77,7 +90,7 @@ def deletion_handler(
         try:
             reply = await delete(_deletion_id(record))
         except RequestError as error:
-            return settled_from_error(error)
+            return settled_from_error(error, store_keys=_STORE_KEYS)
         return Settled(outcome=BulkOutcome.DELETED, verdict=reply.verdict, attempts=reply.attempts)
 
     return handle
@@ -98,6 +111,7 @@ def push(
         resource=resource,
         scope=f"kanal store {client.store_id}",
         to_json=record_json,
+        key_of=record_key,
         counters=client._engine.counters,
         options=options,
     )

@@ -12,9 +12,10 @@ background thread, started on ``with`` or on first use); see `shopbridge.core.bl
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Unpack
 
 from shopbridge.core.blocking import BlockingFacade
+from shopbridge.core.bulk import with_total
 from shopbridge.kanal.client import DEFAULT_BASE_URL, RATE_WINDOW, AsyncKanal
 from shopbridge.kanal.table import KANAL_TABLE
 
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     import ssl
     from collections.abc import Mapping
 
+    from shopbridge.core.bulk import PushOptions, Records
+    from shopbridge.core.bulk_report import BulkReport
     from shopbridge.core.retry import RetryPolicy
     from shopbridge.core.table import DecisionTable
     from shopbridge.kanal.models import (
@@ -110,6 +113,19 @@ class Orders:
         """Change an order's statuses, tags or metadata; only the fields given change."""
         return self._kanal._call(lambda client: client.orders.update(external_id, changes))
 
+    def push_many(self, orders: Records, **options: Unpack[PushOptions]) -> BulkReport:
+        """Upsert every order of a stream; see `AsyncOrders.push_many`.
+
+        A sync iterable is read in this thread; ``on_progress`` is called on the client's
+        event-loop thread.
+        """
+        return self._kanal._call_with_records(
+            lambda client, records, size: client.orders.push_many(
+                records, **with_total(options, size)
+            ),
+            orders,
+        )
+
 
 class Checkouts:
     """``/checkouts``: see `AsyncCheckouts`."""
@@ -127,6 +143,15 @@ class Checkouts:
         """Change a checkout's status, recovery URL, tags or metadata."""
         return self._kanal._call(lambda client: client.checkouts.update(external_id, changes))
 
+    def push_many(self, checkouts: Records, **options: Unpack[PushOptions]) -> BulkReport:
+        """Upsert every checkout of a stream; see `AsyncOrders.push_many`."""
+        return self._kanal._call_with_records(
+            lambda client, records, size: client.checkouts.push_many(
+                records, **with_total(options, size)
+            ),
+            checkouts,
+        )
+
 
 class Customers:
     """``/customers``: see `AsyncCustomers`."""
@@ -142,6 +167,24 @@ class Customers:
         """Erase a customer (GDPR). Deleting one that is already gone succeeds too."""
         self._kanal._call(lambda client: client.customers.delete(external_id))
 
+    def push_many(self, customers: Records, **options: Unpack[PushOptions]) -> BulkReport:
+        """Upsert every customer of a stream; see `AsyncOrders.push_many`."""
+        return self._kanal._call_with_records(
+            lambda client, records, size: client.customers.push_many(
+                records, **with_total(options, size)
+            ),
+            customers,
+        )
+
+    def delete_many(self, customers: Records, **options: Unpack[PushOptions]) -> BulkReport:
+        """Erase every customer of a stream (GDPR); see `AsyncCustomers.delete_many`."""
+        return self._kanal._call_with_records(
+            lambda client, records, size: client.customers.delete_many(
+                records, **with_total(options, size)
+            ),
+            customers,
+        )
+
 
 class Shipments:
     """``/shipments``: see `AsyncShipments`."""
@@ -152,3 +195,12 @@ class Shipments:
     def upsert(self, shipment: Shipment | Mapping[str, Any]) -> Upserted[ShipmentRecord]:
         """Create or replace a shipment, linked to its order by ``order_external_id``."""
         return self._kanal._call(lambda client: client.shipments.upsert(shipment))
+
+    def push_many(self, shipments: Records, **options: Unpack[PushOptions]) -> BulkReport:
+        """Upsert every shipment of a stream; see `AsyncOrders.push_many`."""
+        return self._kanal._call_with_records(
+            lambda client, records, size: client.shipments.push_many(
+                records, **with_total(options, size)
+            ),
+            shipments,
+        )
