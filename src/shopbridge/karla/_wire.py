@@ -96,6 +96,10 @@ def _structure_str(value: Any, _type: Any) -> str:
     raise TypeError(msg)
 
 
+def _isoformat(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
 def _tolerant(converter: Converter, cls: type) -> Any:
     base: Any = make_dict_structure_fn(cls, converter)
     names = {a.name for a in attrs.fields(cls)}
@@ -125,8 +129,9 @@ def _tolerant(converter: Converter, cls: type) -> Any:
 
 def _make_converter() -> Converter:
     converter = Converter(forbid_extra_keys=False, detailed_validation=False)
-    converter.register_unstructure_hook(datetime, datetime.isoformat)
-    converter.register_unstructure_hook(date, date.isoformat)
+    # A model field given a value of another type is passed on as is, for validation to name.
+    converter.register_unstructure_hook(datetime, _isoformat)
+    converter.register_unstructure_hook(date, _isoformat)
     converter.register_unstructure_hook(Decimal, lambda value: value)
     converter.register_unstructure_hook(uuid.UUID, str)
     converter.register_unstructure_hook(tuple, list)
