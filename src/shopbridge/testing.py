@@ -19,6 +19,17 @@ any test suite of a project that installs shopbridge:
         def test_retries(kanal_sandbox_factory):
             sandbox = kanal_sandbox_factory(faults="503=0.5", seed=3)
 
+``karla_sandbox`` and ``karla_sandbox_factory``
+    The same for `KarlaSandbox` (HTTP Basic ``sandbox-shop:sandbox-key``, no rate limit)::
+
+        def test_push(karla_sandbox):
+            push_my_orders(base_url=karla_sandbox.base_url)
+            assert karla_sandbox.find_order("sandbox-shop", "1001") is not None
+
+
+        def test_webhooks(karla_sandbox_factory):
+            sandbox = karla_sandbox_factory(deliver_webhooks=True)
+
 The sandbox itself is imported when a fixture is first used, never when pytest loads the
 plugin: a project that never asks for a sandbox pays nothing for it.
 """
@@ -34,8 +45,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from shopbridge.kanal.sandbox import KanalSandbox
+    from shopbridge.karla.sandbox import KarlaSandbox
 
-__all__ = ["kanal_sandbox", "kanal_sandbox_factory"]
+__all__ = ["kanal_sandbox", "kanal_sandbox_factory", "karla_sandbox", "karla_sandbox_factory"]
 
 
 @pytest.fixture
@@ -55,3 +67,22 @@ def kanal_sandbox_factory() -> Iterator[Callable[..., KanalSandbox]]:
 def kanal_sandbox(kanal_sandbox_factory: Callable[..., KanalSandbox]) -> KanalSandbox:
     """A running `KanalSandbox` with the default accounts, rate limit and no faults."""
     return kanal_sandbox_factory()
+
+
+@pytest.fixture
+def karla_sandbox_factory() -> Iterator[Callable[..., KarlaSandbox]]:
+    """A function that starts a `KarlaSandbox` with the given options, stopped after the test."""
+    from shopbridge.karla.sandbox import KarlaSandbox  # noqa: PLC0415 - keep the plugin light
+
+    with ExitStack() as stack:
+
+        def start(**options: Any) -> KarlaSandbox:
+            return stack.enter_context(KarlaSandbox(**options).running_in_thread())
+
+        yield start
+
+
+@pytest.fixture
+def karla_sandbox(karla_sandbox_factory: Callable[..., KarlaSandbox]) -> KarlaSandbox:
+    """A running `KarlaSandbox` with the default accounts, no rate limit and no faults."""
+    return karla_sandbox_factory()
