@@ -49,6 +49,11 @@ _STYLES = {
 }
 
 
+def _titled(title: str) -> Table:
+    # A title is folded to the table's width; a narrow table must not fold its own title.
+    return Table(title=title, title_justify="left", min_width=len(title) + 2)
+
+
 class ProgressBar:
     """A rich progress bar for one bulk run; pass the instance as ``on_progress``.
 
@@ -101,7 +106,7 @@ class ProgressBar:
 def outcomes_table(reports: Iterable[BulkReport]) -> Table:
     """One column per resource, one row per outcome met: how every record ended."""
     reports = list(reports)
-    table = Table(title="What happened to every record", title_justify="left")
+    table = _titled("What happened to every record")
     table.add_column("")
     for report in reports:
         table.add_column(report.resource, justify="right")
@@ -121,7 +126,7 @@ def outcomes_table(reports: Iterable[BulkReport]) -> Table:
 
 def dead_letter_table(reports: Iterable[BulkReport], *, limit: int = 12) -> Table | None:
     """The first records that did not reach done, read back from the dead letters, and why."""
-    table = Table(title="Records not done (from the dead letters)", title_justify="left")
+    table = _titled("Records not done (from the dead letters)")
     for name in ("resource", "line", "outcome", "why"):
         table.add_column(name, overflow="fold")
     shown = left = 0
@@ -164,7 +169,7 @@ def rules_table(reports: Iterable[BulkReport], decision_table: DecisionTable) ->
     fired: Counter[str] = Counter()
     for report in reports:
         fired.update(report.rules)
-    table = Table(title="What the decision table did", title_justify="left")
+    table = _titled("What the decision table did")
     table.add_column("rule")
     table.add_column("times", justify="right")
     table.add_column("action")
