@@ -10,6 +10,13 @@ The sandbox (an in-memory fake of the API) is `shopbridge.karla.sandbox`.
 from __future__ import annotations
 
 from shopbridge.karla.client import DEFAULT_BASE_URL, AsyncKarla
+from shopbridge.karla.collection_resources import (
+    AsyncAnnouncements,
+    AsyncCampaigns,
+    AsyncClaims,
+    AsyncDiscounts,
+    AsyncWebhooks,
+)
 from shopbridge.karla.events import (
     InvalidEventError,
     WebhookEvent,
@@ -47,17 +54,7 @@ from shopbridge.karla.models import (
     TrackingEvent,
 )
 from shopbridge.karla.pages import DEFAULT_PER_PAGE, MAX_PER_PAGE, BlockingPages, Pages
-from shopbridge.karla.resources import (
-    AsyncAnnouncements,
-    AsyncCampaigns,
-    AsyncClaims,
-    AsyncDiscounts,
-    AsyncOrders,
-    AsyncSettings,
-    AsyncShipments,
-    AsyncShops,
-    AsyncWebhooks,
-)
+from shopbridge.karla.resources import AsyncOrders, AsyncSettings, AsyncShipments, AsyncShops
 from shopbridge.karla.shop_models import (
     Claim,
     ClaimCreate,

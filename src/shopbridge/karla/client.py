@@ -34,19 +34,16 @@ from shopbridge.core.transport import Transport, check_base_url, user_agent
 from shopbridge.core.verdict import Action, Verdict
 from shopbridge.karla import rules
 from shopbridge.karla._wire import from_wire, to_wire, unwrap
-from shopbridge.karla.models import Created
-from shopbridge.karla.pages import Pages, check_paging
-from shopbridge.karla.resources import (
+from shopbridge.karla.collection_resources import (
     AsyncAnnouncements,
     AsyncCampaigns,
     AsyncClaims,
     AsyncDiscounts,
-    AsyncOrders,
-    AsyncSettings,
-    AsyncShipments,
-    AsyncShops,
     AsyncWebhooks,
 )
+from shopbridge.karla.models import Created
+from shopbridge.karla.pages import Pages, check_paging
+from shopbridge.karla.resources import AsyncOrders, AsyncSettings, AsyncShipments, AsyncShops
 from shopbridge.karla.table import KARLA_TABLE, parse_error
 
 if TYPE_CHECKING:

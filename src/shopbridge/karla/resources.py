@@ -1,4 +1,6 @@
-"""The resources of `AsyncKarla`, one class per part of ``specs/karla.md`` §2.
+"""The resources of `AsyncKarla`: orders, shipments, shops and settings (spec §2.2-2.5).
+
+The uuid-addressed collections are in `shopbridge.karla.collection_resources`.
 
 Each method builds the path, hands the body to the client's validation and sends it; the
 client decides how a request may be retried from its method (``POST`` is the one Karla does not
@@ -11,16 +13,6 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from shopbridge.karla import rules
-from shopbridge.karla.marketing_models import (
-    Announcement,
-    AnnouncementCreate,
-    AnnouncementUpdate,
-    Campaign,
-    CampaignRequest,
-    Discount,
-    DiscountCreate,
-    DiscountUpdate,
-)
 from shopbridge.karla.models import (
     Created,
     Order,
@@ -33,16 +25,10 @@ from shopbridge.karla.models import (
 )
 from shopbridge.karla.pages import DEFAULT_PER_PAGE, Pages
 from shopbridge.karla.shop_models import (
-    Claim,
-    ClaimCreate,
-    ClaimUpdate,
     Shop,
     ShopCreate,
     ShopSettings,
     ShopUpdate,
-    Webhook,
-    WebhookCreate,
-    WebhookUpdate,
 )
 
 if TYPE_CHECKING:
@@ -50,17 +36,7 @@ if TYPE_CHECKING:
 
     from shopbridge.karla.client import AsyncKarla
 
-__all__ = [
-    "AsyncAnnouncements",
-    "AsyncCampaigns",
-    "AsyncClaims",
-    "AsyncDiscounts",
-    "AsyncOrders",
-    "AsyncSettings",
-    "AsyncShipments",
-    "AsyncShops",
-    "AsyncWebhooks",
-]
+__all__ = ["AsyncOrders", "AsyncSettings", "AsyncShipments", "AsyncShops", "Body"]
 
 Body = Mapping[str, Any]
 
@@ -303,206 +279,3 @@ class AsyncSettings(_Resource):
         # Spec Q5: the reference does not show these updates' method; PUT, like trackpages.
         body = {name: value for name, value in values.items() if value is not None}
         return await self._client._json("PUT", self._client._path("settings", part), schema, body)
-
-
-class _Collection(_Resource):
-    """A shop-scoped collection addressed by uuid."""
-
-    _name: str
-
-    async def delete(self, uuid: str) -> None:
-        """Delete it. A DELETE retried after an ambiguous failure that meets 404 is done."""
-        path = self._client._path(self._name, self._client._id(uuid, "uuid", method="DELETE"))
-        await self._client._delete(path)
-
-
-class AsyncCampaigns(_Collection):
-    """``/campaigns``: search, create, replace (``PUT``), delete."""
-
-    _name = "campaigns"
-
-    def search(
-        self,
-        *,
-        uuid: str | None = None,
-        name: str | None = None,
-        start_date: datetime | None = None,
-        end_date: datetime | None = None,
-        segment: str | None = None,
-        promotion_type: str | None = None,
-        enabled: bool | None = None,
-        page: int = 1,
-        per_page: int = DEFAULT_PER_PAGE,
-    ) -> Pages[Campaign]:
-        """The shop's campaigns matching every filter given."""
-        filters = {
-            "uuid": uuid,
-            "name": name,
-            "start_date": start_date,
-            "end_date": end_date,
-            "segment": segment,
-            "promotion_type": promotion_type,
-            "enabled": enabled,
-        }
-        path = self._client._path(self._name)
-        return self._client._search(path, Campaign, filters, page=page, per_page=per_page)
-
-    async def create(self, campaign: CampaignRequest | Body) -> Created[Campaign]:
-        """Create a campaign (``409 campaign_exists``/``campaign_active_segment_exists``)."""
-        path = self._client._path(self._name)
-        return await self._client._create(path, rules.CAMPAIGN, campaign, Campaign)
-
-    async def replace(self, uuid: str, campaign: CampaignRequest | Body) -> Campaign:
-        """Replace a campaign whole (``PUT``)."""
-        path = self._client._path(self._name, self._client._id(uuid, "uuid", method="PUT"))
-        return await self._client._call(
-            "PUT", path, Campaign, schema=rules.CAMPAIGN, record=campaign
-        )
-
-
-class AsyncDiscounts(_Collection):
-    """``/discounts``: search, create, update, delete."""
-
-    _name = "discounts"
-
-    def search(
-        self,
-        *,
-        uuid: str | None = None,
-        code: str | None = None,
-        title: str | None = None,
-        type: str | None = None,
-        value_type: str | None = None,
-        target_type: str | None = None,
-        target_selection: str | None = None,
-        page: int = 1,
-        per_page: int = DEFAULT_PER_PAGE,
-    ) -> Pages[Discount]:
-        """The shop's discounts matching every filter given."""
-        filters = {
-            "uuid": uuid,
-            "code": code,
-            "title": title,
-            "type": type,
-            "value_type": value_type,
-            "target_type": target_type,
-            "target_selection": target_selection,
-        }
-        path = self._client._path(self._name)
-        return self._client._search(path, Discount, filters, page=page, per_page=per_page)
-
-    async def create(self, discount: DiscountCreate | Body) -> Created[Discount]:
-        """Create a discount (``409 voucher_exists`` when its code is taken)."""
-        path = self._client._path(self._name)
-        return await self._client._create(path, rules.DISCOUNT_CREATE, discount, Discount)
-
-    async def update(self, uuid: str, changes: DiscountUpdate | Body) -> Discount:
-        """Change a discount; only the fields given change."""
-        path = self._client._path(self._name, self._client._id(uuid, "uuid", method="PATCH"))
-        return await self._client._call(
-            "PATCH", path, Discount, schema=rules.DISCOUNT_UPDATE, record=changes
-        )
-
-
-class AsyncAnnouncements(_Collection):
-    """``/announcements``: search, create, update, delete."""
-
-    _name = "announcements"
-
-    def search(
-        self,
-        *,
-        uuid: str | None = None,
-        text: str | None = None,
-        language: str | None = None,
-        page: int = 1,
-        per_page: int = DEFAULT_PER_PAGE,
-    ) -> Pages[Announcement]:
-        """The shop's announcements matching every filter given."""
-        filters = {"uuid": uuid, "text": text, "language": language}
-        path = self._client._path(self._name)
-        return self._client._search(path, Announcement, filters, page=page, per_page=per_page)
-
-    async def create(self, announcement: AnnouncementCreate | Body) -> Created[Announcement]:
-        """Create an announcement (``409 announcement_exists``)."""
-        path = self._client._path(self._name)
-        return await self._client._create(
-            path, rules.ANNOUNCEMENT_CREATE, announcement, Announcement
-        )
-
-    async def update(self, uuid: str, changes: AnnouncementUpdate | Body) -> Announcement:
-        """Change an announcement's text or language."""
-        path = self._client._path(self._name, self._client._id(uuid, "uuid", method="PATCH"))
-        return await self._client._call(
-            "PATCH", path, Announcement, schema=rules.ANNOUNCEMENT_UPDATE, record=changes
-        )
-
-
-class AsyncWebhooks(_Collection):
-    """``/webhooks``: search, create, update, delete the shop's event subscriptions."""
-
-    _name = "webhooks"
-
-    def search(
-        self,
-        *,
-        uuid: str | None = None,
-        status: str | None = None,
-        url: str | None = None,
-        page: int = 1,
-        per_page: int = DEFAULT_PER_PAGE,
-    ) -> Pages[Webhook]:
-        """The shop's webhooks matching every filter given."""
-        filters = {"uuid": uuid, "status": status, "url": url}
-        path = self._client._path(self._name)
-        return self._client._search(path, Webhook, filters, page=page, per_page=per_page)
-
-    async def create(self, webhook: WebhookCreate | Body) -> Created[Webhook]:
-        """Subscribe a URL; the answer's ``secret`` signs every delivery."""
-        path = self._client._path(self._name)
-        return await self._client._create(path, rules.WEBHOOK_CREATE, webhook, Webhook)
-
-    async def update(self, uuid: str, changes: WebhookUpdate | Body) -> Webhook:
-        """Change a webhook; only the fields given change."""
-        path = self._client._path(self._name, self._client._id(uuid, "uuid", method="PATCH"))
-        return await self._client._call(
-            "PATCH", path, Webhook, schema=rules.WEBHOOK_UPDATE, record=changes
-        )
-
-
-class AsyncClaims(_Collection):
-    """``/claims``: search, create, update (``PUT``), delete."""
-
-    _name = "claims"
-
-    def search(
-        self,
-        *,
-        order_id: str | None = None,
-        shipment_id: str | None = None,
-        resolution_preference: str | None = None,
-        status: str | None = None,
-        page: int = 1,
-        per_page: int = DEFAULT_PER_PAGE,
-    ) -> Pages[Claim]:
-        """The shop's claims matching every filter given."""
-        filters = {
-            "order_id": order_id,
-            "shipment_id": shipment_id,
-            "resolution_preference": resolution_preference,
-            "status": status,
-        }
-        path = self._client._path(self._name)
-        return self._client._search(path, Claim, filters, page=page, per_page=per_page)
-
-    async def create(self, claim: ClaimCreate | Body) -> Created[Claim]:
-        """Open a claim about a shipment."""
-        path = self._client._path(self._name)
-        return await self._client._create(path, rules.CLAIM_CREATE, claim, Claim)
-
-    async def update(self, uuid: str, changes: ClaimUpdate | Body) -> Claim:
-        """Change a claim's resolution preference or status (``PUT``)."""
-        path = self._client._path(self._name, self._client._id(uuid, "uuid", method="PUT"))
-        return await self._client._call(
-            "PUT", path, Claim, schema=rules.CLAIM_UPDATE, record=changes
-        )
