@@ -34,13 +34,14 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Run the benchmarks; they print the rows to paste into benchmarks/RESULTS.md."""
+    """Run the benchmarks; ``nox -s bench -- --write`` updates benchmarks/RESULTS.md."""
     session.install("-e", ".")
-    session.run("python", "benchmarks/overhead.py", *session.posargs)
+    for script in ("overhead.py", "pacing.py", "memory.py"):
+        session.run("python", f"benchmarks/{script}", *session.posargs)
 
 
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
-    """The quickstart on the embedded Kanal sandbox."""
+    """The demo on the embedded Kanal sandbox (the README's first command)."""
     session.install(".")
-    session.run("shopbridge", "quickstart")
+    session.run("shopbridge", "demo")

@@ -25,72 +25,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
-import os
-import platform
 import statistics
-import subprocess
 import sys
 import time
 import timeit
-from contextlib import contextmanager
 from functools import partial
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import aiohttp
 import orjson
 
+from harness import API_KEY, STORE_ID, order, pin, sandbox_process, write_section
 from shopbridge.core.outcome import HttpResponse, RequestFacts
 from shopbridge.kanal import KANAL_TABLE, AsyncKanal, Kanal, parse_error
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterator
+    from collections.abc import Awaitable, Callable
 
-API_KEY = "sandbox-key"
-STORE_ID = 1
-RESULTS = Path(__file__).with_name("RESULTS.md")
 GOAL = 0.85
 SECTION = "## Overhead: AsyncKanal vs bare aiohttp"
-
-
-def order(external_id: str) -> dict[str, Any]:
-    """One valid order, as a plain mapping (what an ETL job would hand over)."""
-    return {
-        "external_id": external_id,
-        "placed_at": "2026-05-18T10:00:00+00:00",
-        "total_price": 49.9,
-        "currency": "EUR",
-        "financial_status": "paid",
-        "customer": {"phone": "+33612345678", "external_id": "CUST-42", "first_name": "Marie"},
-        "line_items": [{"title": "T-shirt Bordeaux", "quantity": 2, "price": 24.95}],
-        "tags": ["benchmark"],
-    }
-
-
-def pin(pid: int, cpu: int) -> None:
-    """Keep `pid` on one CPU, where the machine has two or more.
-
-    The client and the sandbox then never steal each other's core, and rounds vary less.
-    """
-    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
-        os.sched_setaffinity(pid, {cpu})
-
-
-@contextmanager
-def sandbox_process() -> Iterator[str]:
-    """The Kanal sandbox in a child process, rate limit and faults off; yields its base URL."""
-    command = [sys.executable, "-m", "shopbridge", "sandbox", "kanal", "--rate-limit", "off"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)  # noqa: S603
-    pin(process.pid, 1)
-    try:
-        assert process.stdout is not None
-        first = process.stdout.readline()
-        url = next(word for word in first.split() if word.startswith("http://"))
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 async def run_workers(count: int, concurrency: int, send: Callable[[int], Awaitable[None]]) -> None:
@@ -196,21 +149,6 @@ def decide_cost() -> list[tuple[str, float]]:
     return rows
 
 
-def machine() -> str:
-    """The machine, for the results file."""
-    model = platform.processor() or "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return (
-        f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()}, aiohttp {aiohttp.__version__}"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=5000)
@@ -281,30 +219,21 @@ def main() -> None:
     print(table)
 
     if args.write:
-        command = f"python benchmarks/overhead.py --records {count} --rounds {args.rounds}"
-        section = (
-            f"{SECTION}\n\n"
-            f"- Date: {dt.datetime.now(tz=dt.UTC):%Y-%m-%d}\n"
-            f"- Machine: {machine()}\n"
-            f"- Command: `{command}`\n"
-            f"- {count} order upserts per run, median of {args.rounds} interleaved rounds; the "
-            "sandbox runs in its own process with rate limit and faults off; client and "
-            "sandbox are pinned to one CPU each.\n"
-            "- Reading: at concurrency 32 every variant runs close to what the sandbox (one "
-            "Python process, one core) can answer, so the throughput ratios flatten there; the "
-            "client-CPU column is the overhead proper (validation with Kanal's rules, pacing, "
-            "the decision table, typed results). Rounds on a shared VM vary, as the range "
-            "column shows; the medians are compared.\n\n"
-            f"{table}\n"
+        write_section(
+            SECTION,
+            f"python benchmarks/overhead.py --records {count} --rounds {args.rounds}",
+            [
+                f"{count} order upserts per run, median of {args.rounds} interleaved rounds; the "
+                "sandbox runs in its own process with rate limit and faults off; client and "
+                "sandbox are pinned to one CPU each.",
+                "Reading: at concurrency 32 every variant runs close to what the sandbox (one "
+                "Python process, one core) can answer, so the throughput ratios flatten there; "
+                "the client-CPU column is the overhead proper (validation with Kanal's rules, "
+                "pacing, the decision table, typed results). Rounds on a shared VM vary, as the "
+                "range column shows; the medians are compared.",
+            ],
+            table,
         )
-        text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-        if SECTION in text:
-            before, _, after = text.partition(SECTION)
-            rest = after.split("\n## ", 1)
-            text = before + section + ("\n## " + rest[1] if len(rest) > 1 else "")
-        else:
-            text = text.rstrip("\n") + "\n\n" + section
-        RESULTS.write_text(text)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ from click.testing import CliRunner
 
 from shopbridge.cli import main
 from shopbridge.kanal.sandbox import DEFAULT_API_KEY, DEFAULT_STORE_ID, KanalSandbox
+from shopbridge.karla.sandbox import DEFAULT_API_KEY as KARLA_API_KEY
+from shopbridge.karla.sandbox import KarlaSandbox
 from tests.kanal.bulk_data import invalid_order, order, read_jsonl, write_jsonl
 
 if TYPE_CHECKING:
@@ -181,3 +183,52 @@ def test_demo_pushes_the_sample_shop_and_shows_what_the_table_did(tmp_path: Path
         rows = read_jsonl(tmp_path / f"{name}.dead-letter.jsonl")
         assert rows
         assert all(row["_dead_letter"]["outcome"] == "rejected" for row in rows)
+
+
+def karla_upsert(number: int, zip_code: str = "10115") -> dict[str, object]:
+    return {
+        "id": str(number),
+        "trackings": [],
+        "order": {
+            "order_number": str(number),
+            "external_id": f"shopify-{number}",
+            "address": {"zip_code": zip_code, "country_code": "DE"},
+            "order_placed_at": "2026-05-18T10:00:00+00:00",
+        },
+    }
+
+
+def test_push_karla_orders_into_the_embedded_sandbox(tmp_path: Path) -> None:
+    good = write_jsonl(tmp_path / "good.jsonl", [karla_upsert(n) for n in range(5)])
+    result = CliRunner().invoke(main, ["push", "karla", "orders", str(good), "--sandbox"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert "upserted" in result.output
+    assert "Karla sandbox running in this process" in result.output
+    bad = write_jsonl(tmp_path / "bad.jsonl", [karla_upsert(1), karla_upsert(2, zip_code="??")])
+    result = CliRunner().invoke(main, ["push", "karla", "orders", str(bad), "--sandbox"], env=WIDE)
+    assert result.exit_code == 1, result.output
+    assert "karla-zip_code_invalid" in result.output
+    (row,) = read_jsonl(tmp_path / "bad.dead-letter.jsonl")
+    assert row["_dead_letter"]["status"] == 422
+
+
+def test_push_karla_creates_and_its_usage_errors(
+    karla_sandbox: KarlaSandbox, tmp_path: Path
+) -> None:
+    discounts = write_jsonl(
+        tmp_path / "discounts.jsonl",
+        [{"type": "order", "code": "A", "value_type": "percentage", "value": 10}],
+    )
+    args = ["push", "karla", "discounts", str(discounts), "--base-url", karla_sandbox.base_url]
+    missing_shop = CliRunner().invoke(main, args, env={**WIDE, "KARLA_API_KEY": "k"})
+    assert missing_shop.exit_code == 2
+    assert "give the shop with --shop SLUG" in missing_shop.output
+    missing_key = CliRunner().invoke(main, [*args, "--shop", "sandbox-shop"], env=WIDE)
+    assert missing_key.exit_code == 2
+    assert "KARLA_API_KEY" in missing_key.output
+    env = {**WIDE, "KARLA_API_KEY": KARLA_API_KEY}
+    first = CliRunner().invoke(main, [*args, "--shop", "sandbox-shop"], env=env)
+    assert first.exit_code == 0, first.output
+    again = CliRunner().invoke(main, [*args, "--shop", "sandbox-shop"], env=env)
+    assert again.exit_code == 1  # the discount exists now: a conflict, dead-lettered
+    assert "conflict" in again.output

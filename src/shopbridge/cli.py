@@ -4,6 +4,7 @@ One click group, `main`, with a sub-group or command per job::
 
     shopbridge demo                  push a sample shop into the embedded sandbox, faults on
     shopbridge push kanal RESOURCE FILE --store ID   push a JSONL/CSV file at the rate limit
+    shopbridge push karla RESOURCE FILE --shop SLUG  the same, into a Karla shop
     shopbridge quickstart            every Kanal endpoint once, on the embedded sandbox
     shopbridge table kanal|karla     print a decision table (Markdown, as in the README)
     shopbridge sandbox kanal [--host H] [--port P] [--rate-limit 60/60|off] [--faults SPEC]
@@ -26,7 +27,7 @@ import click
 
 from shopbridge._sandbox.faults import Faults, FaultSpecError
 from shopbridge._sandbox.ratelimit import RateLimit, RateLimitSpecError
-from shopbridge.push_job import KANAL_RESOURCES
+from shopbridge.push_job import KANAL_RESOURCES, KARLA_RESOURCES
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
@@ -120,6 +121,60 @@ def push() -> None:
     """
 
 
+def _push_options(
+    *, api: str, base_url: str, sandbox_rate_limit: str
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """The options every ``push`` command takes, whatever the API."""
+    options = (
+        click.option("--base-url", default=None, help=f"The API's base URL, {base_url}."),
+        click.option(
+            "--concurrency",
+            type=click.IntRange(1, 256),
+            default=8,
+            show_default=True,
+            help="Requests in flight at most (pacing keeps to the rate limit anyway).",
+        ),
+        click.option(
+            "--dead-letter",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default=None,
+            help="Where the records that did not reach done go [default: FILE.dead-letter.jsonl].",
+        ),
+        click.option(
+            "--checkpoint",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default=None,
+            help="Keep the run's resumable point here; run again with it to resume.",
+        ),
+        click.option(
+            "--format",
+            "format_",
+            type=click.Choice(["jsonl", "csv"]),
+            default=None,
+            help="The input's format [default: from FILE's suffix; jsonl for -].",
+        ),
+        click.option(
+            "--sandbox", is_flag=True, help=f"Push into the embedded {api} sandbox instead."
+        ),
+        click.option(
+            "--sandbox-rate-limit",
+            default=sandbox_rate_limit,
+            callback=_rate_limit_option,
+            show_default=True,
+            metavar="LIMIT/SECONDS",
+            help="With --sandbox: its rate limit, or 'off'.",
+        ),
+        click.option("-v", "--verbose", count=True, help="Log every retry and give-up."),
+    )
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
 @push.command("kanal")
 @click.argument("resource", type=click.Choice(KANAL_RESOURCES))
 @click.argument("file", type=str)
@@ -131,73 +186,30 @@ def push() -> None:
     default=None,
     help="The store's API key (better from the environment than on the command line).",
 )
-@click.option("--base-url", default=None, help="The API's base URL, up to /api/v1.")
-@click.option(
-    "--concurrency",
-    type=click.IntRange(1, 256),
-    default=8,
-    show_default=True,
-    help="Requests in flight at most (pacing keeps to the store's rate limit anyway).",
-)
-@click.option(
-    "--dead-letter",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Where to write the records that did not reach done [default: FILE.dead-letter.jsonl].",
-)
-@click.option(
-    "--checkpoint",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Keep the run's resumable point here; run again with it to resume.",
-)
-@click.option(
-    "--format",
-    "format_",
-    type=click.Choice(["jsonl", "csv"]),
-    default=None,
-    help="The input's format [default: from FILE's suffix; jsonl for -].",
-)
 @click.option(
     "--rate-window",
     type=click.FloatRange(min=0, min_open=True),
     default=None,
     help="The store's rate-limit window in seconds [default: 60, Kanal's minute].",
 )
-@click.option("--sandbox", is_flag=True, help="Push into the embedded Kanal sandbox instead.")
-@click.option(
-    "--sandbox-rate-limit",
-    default="60/1",
-    callback=_rate_limit_option,
-    show_default=True,
-    metavar="LIMIT/SECONDS",
-    help="With --sandbox: its rate limit (Kanal's own is 60/60).",
-)
-@click.option("-v", "--verbose", count=True, help="Log every retry and give-up.")
+@_push_options(api="Kanal", base_url="up to /api/v1", sandbox_rate_limit="60/1")
 def push_kanal(
     *,
     resource: str,
     file: str,
     store_id: int | None,
     api_key: str | None,
-    base_url: str | None,
-    concurrency: int,
-    dead_letter: Path | None,
-    checkpoint: Path | None,
-    format_: InputFormat | None,
     rate_window: float | None,
     sandbox: bool,
     sandbox_rate_limit: RateLimit | None,
     verbose: int,
+    **common: Any,
 ) -> None:
     """Push FILE (JSONL or CSV; - for stdin) of RESOURCE records into a Kanal store.
 
     Shows a progress bar, then what happened to every record. Records that did not reach
     done go to the dead letter, itself valid input: fix them, push it again.
     """
-    from shopbridge.kanal.client import DEFAULT_BASE_URL  # noqa: PLC0415 - keep --help quick
-    from shopbridge.push_job import KanalPush, default_dead_letter, quiet_logs  # noqa: PLC0415
-
     if sandbox:
         from shopbridge.kanal.sandbox import DEFAULT_API_KEY, DEFAULT_STORE_ID  # noqa: PLC0415
 
@@ -211,19 +223,101 @@ def push_kanal(
     if not api_key:
         msg = "no API key: set KANAL_API_KEY (or pass --api-key), or use --sandbox"
         raise click.UsageError(msg)
-    job = KanalPush(
-        resource=resource,
-        file=file,
-        store_id=store_id,
+    _push_job(
+        "kanal",
+        resource,
+        file,
+        scope=str(store_id),
         api_key=api_key,
-        base_url=base_url or DEFAULT_BASE_URL,
-        rate_window=rate_window or 60.0,
-        concurrency=concurrency,
-        dead_letter=dead_letter or default_dead_letter(file),
-        checkpoint=checkpoint,
-        format=format_,
+        rate_window=rate_window,
         sandbox=sandbox,
         sandbox_rate_limit=sandbox_rate_limit,
+        verbose=verbose,
+        **common,
+    )
+
+
+@push.command("karla")
+@click.argument("resource", type=click.Choice(KARLA_RESOURCES))
+@click.argument("file", type=str)
+@click.option("--shop", "shop_slug", default=None, help="The shop's slug.")
+@click.option(
+    "--username",
+    envvar="KARLA_USERNAME",
+    show_envvar=True,
+    default=None,
+    help="The Basic-auth username [default: the shop's slug].",
+)
+@click.option(
+    "--api-key",
+    envvar="KARLA_API_KEY",
+    show_envvar=True,
+    default=None,
+    help="The API key (better from the environment than on the command line).",
+)
+@_push_options(api="Karla", base_url="up to /v1", sandbox_rate_limit="off")
+def push_karla(
+    *,
+    resource: str,
+    file: str,
+    shop_slug: str | None,
+    username: str | None,
+    api_key: str | None,
+    sandbox: bool,
+    sandbox_rate_limit: RateLimit | None,
+    verbose: int,
+    **common: Any,
+) -> None:
+    """Push FILE (JSONL or CSV; - for stdin) of RESOURCE records into a Karla shop.
+
+    orders are upserted (PUT /orders, retried freely); campaigns, discounts and announcements
+    are created: a 409 on a first try is a conflict (dead-lettered), a create retried after a
+    lost answer that meets the 409 already existed (done).
+    """
+    if sandbox:
+        from shopbridge.karla.sandbox import DEFAULT_API_KEY, DEFAULT_SHOP  # noqa: PLC0415
+
+        api_key = api_key or DEFAULT_API_KEY
+        shop_slug = shop_slug or DEFAULT_SHOP
+    if not shop_slug:
+        msg = "give the shop with --shop SLUG"
+        raise click.UsageError(msg)
+    if not api_key:
+        msg = "no API key: set KARLA_API_KEY (or pass --api-key), or use --sandbox"
+        raise click.UsageError(msg)
+    _push_job(
+        "karla",
+        resource,
+        file,
+        scope=shop_slug,
+        api_key=api_key,
+        username=username,
+        sandbox=sandbox,
+        sandbox_rate_limit=sandbox_rate_limit,
+        verbose=verbose,
+        **common,
+    )
+
+
+def _push_job(
+    api: str,
+    resource: str,
+    file: str,
+    *,
+    verbose: int,
+    format_: InputFormat | None,
+    dead_letter: Path | None,
+    **options: Any,
+) -> None:
+    from shopbridge.push_job import PushJob, default_dead_letter, quiet_logs  # noqa: PLC0415
+
+    job = PushJob(
+        api=api,
+        resource=resource,
+        file=file,
+        format=format_,
+        dead_letter=dead_letter or default_dead_letter(file),
+        **options,
     )
     with quiet_logs(verbose):
         status = _run_job(job.run(_console()))

@@ -150,9 +150,18 @@ def read_dead_letter(path: Path) -> Iterator[dict[str, str]]:
     """The account of each dead-letter row: line, outcome, and why in one phrase."""
     with path.open("rb") as file:
         for raw in file:
-            account = orjson.loads(raw).get(DEAD_LETTER_KEY, {})
+            try:
+                account = orjson.loads(raw).get(DEAD_LETTER_KEY, {})
+            except (orjson.JSONDecodeError, AttributeError):
+                continue  # a row edited by hand: the file is the user's now
             errors = account.get("field_errors") or {}
-            why = "; ".join(messages[0] for messages in errors.values() if messages)
+            why = "; ".join(
+                messages[0]
+                if path.replace("_", " ") in messages[0] or not path
+                else f"{path}: {messages[0]}"
+                for path, messages in errors.items()
+                if messages
+            )
             why = why or account.get("message") or account.get("reason") or ""
             yield {"line": account.get("line"), "outcome": account.get("outcome", ""), "why": why}
 

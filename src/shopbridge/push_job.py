@@ -1,4 +1,4 @@
-"""``shopbridge push kanal``: push a file of records into a store, with a progress bar.
+"""``shopbridge push kanal|karla``: push a file of records, with a progress bar.
 
 The command's work, apart from its click options (`shopbridge.cli`): build the client (against
 the given base URL, or the embedded sandbox with ``--sandbox``), run the bulk push with a
@@ -26,11 +26,14 @@ if TYPE_CHECKING:
     from shopbridge.core.bulk import PushOptions
     from shopbridge.core.bulk_report import BulkReport
     from shopbridge.kanal.client import AsyncKanal
+    from shopbridge.karla.client import AsyncKarla
 
-__all__ = ["KANAL_RESOURCES", "KanalPush", "default_dead_letter", "quiet_logs"]
+__all__ = ["KANAL_RESOURCES", "KARLA_RESOURCES", "PushJob", "default_dead_letter", "quiet_logs"]
 
 KANAL_RESOURCES = ("orders", "checkouts", "customers", "shipments", "customer-deletions")
 """What ``shopbridge push kanal`` pushes; ``customer-deletions`` erases customers (GDPR)."""
+KARLA_RESOURCES = ("orders", "campaigns", "discounts", "announcements")
+"""What ``shopbridge push karla`` pushes: order upserts (``PUT``), and creates."""
 
 
 def default_dead_letter(file: str) -> Path:
@@ -53,7 +56,7 @@ def quiet_logs(verbosity: int) -> Any:
         logger.setLevel(level)
 
 
-def _method(client: AsyncKanal, resource: str) -> Callable[..., Awaitable[BulkReport]]:
+def _kanal_method(client: AsyncKanal, resource: str) -> Callable[..., Awaitable[BulkReport]]:
     if resource == "customer-deletions":
         return client.customers.delete_many
     resources: dict[str, Any] = {
@@ -66,43 +69,66 @@ def _method(client: AsyncKanal, resource: str) -> Callable[..., Awaitable[BulkRe
     return method
 
 
-@frozen(kw_only=True)
-class KanalPush:
-    """One ``shopbridge push kanal`` run, as the options gave it."""
+def _karla_method(client: AsyncKarla, resource: str) -> Callable[..., Awaitable[BulkReport]]:
+    if resource == "orders":
+        return client.orders.push_many
+    creates: dict[str, Any] = {
+        "campaigns": client.campaigns,
+        "discounts": client.discounts,
+        "announcements": client.announcements,
+    }
+    method: Callable[..., Awaitable[BulkReport]] = creates[resource].create_many
+    return method
 
+
+@frozen(kw_only=True)
+class PushJob:
+    """One ``shopbridge push kanal|karla`` run, as the options gave it.
+
+    Attributes:
+        api: ``kanal`` or ``karla``.
+        resource: what to push (one of `KANAL_RESOURCES` or `KARLA_RESOURCES`).
+        file: the input's path, ``-`` for stdin.
+        scope: the Kanal store id, or the Karla shop slug.
+        api_key: the key.
+        username: Karla's Basic username (the shop slug unless given).
+        base_url: the API's base URL, or ``None`` for the client's default.
+        rate_window: the store's rate-limit window (Kanal), seconds.
+        concurrency: requests in flight at most.
+        dead_letter: where the records not done go.
+        checkpoint: where the resumable point is kept, if anywhere.
+        format: the input's format, when its suffix does not say it.
+        sandbox_rate_limit: with `sandbox`, the embedded sandbox's limit.
+        sandbox: push into the embedded sandbox instead.
+    """
+
+    api: str
     resource: str
     file: str
-    store_id: int
+    scope: str
     api_key: str
-    base_url: str
-    rate_window: float
+    username: str | None = None
+    base_url: str | None = None
+    rate_window: float | None = None
     concurrency: int
     dead_letter: Path
-    checkpoint: Path | None
-    format: InputFormat | None
+    checkpoint: Path | None = None
+    format: InputFormat | None = None
     sandbox_rate_limit: RateLimit | None = None
     sandbox: bool = False
 
     async def run(self, console: Console) -> int:
         """Push, show progress and the summary; return the exit status (0 all done, 1 not)."""
         from shopbridge.console import ProgressBar  # noqa: PLC0415 - the CLI starts quicker
-        from shopbridge.kanal.client import AsyncKanal  # noqa: PLC0415
 
         async with contextlib.AsyncExitStack() as stack:
             base_url = self.base_url
             if self.sandbox:
-                from shopbridge.kanal.sandbox import KanalSandbox  # noqa: PLC0415 - only here
-
-                sandbox = await stack.enter_async_context(
-                    KanalSandbox(rate_limit=self.sandbox_rate_limit)
-                )
+                sandbox = await stack.enter_async_context(self._sandbox())
                 base_url = sandbox.base_url
-                console.print(f"Kanal sandbox running in this process at {base_url}")
-            client = await stack.enter_async_context(
-                AsyncKanal(
-                    self.api_key, self.store_id, base_url=base_url, rate_window=self.rate_window
-                )
-            )
+                console.print(f"{self.api.title()} sandbox running in this process at {base_url}")
+            client, method = self._client(base_url)
+            await stack.enter_async_context(client)
             options: PushOptions = {
                 "concurrency": self.concurrency,
                 "dead_letter": self.dead_letter,
@@ -110,9 +136,40 @@ class KanalPush:
                 "format": self.format,
             }
             with ProgressBar(console, self.resource) as bar:
-                report = await _method(client, self.resource)(self.file, on_progress=bar, **options)
+                report = await method(self.file, on_progress=bar, **options)
             show_report(console, [report], client.table)
         return 0 if report.ok else 1
+
+    def _sandbox(self) -> Any:
+        # Imported here: only --sandbox needs the sandbox's server code.
+        if self.api == "kanal":
+            from shopbridge.kanal.sandbox import KanalSandbox  # noqa: PLC0415
+
+            return KanalSandbox(rate_limit=self.sandbox_rate_limit)
+        from shopbridge.karla.sandbox import KarlaSandbox  # noqa: PLC0415
+
+        return KarlaSandbox(rate_limit=self.sandbox_rate_limit)
+
+    def _client(self, base_url: str | None) -> tuple[Any, Callable[..., Awaitable[BulkReport]]]:
+        if self.api == "kanal":
+            from shopbridge.kanal import client as kanal_client  # noqa: PLC0415
+
+            kanal = kanal_client.AsyncKanal(
+                self.api_key,
+                self.scope,
+                base_url=base_url or kanal_client.DEFAULT_BASE_URL,
+                rate_window=self.rate_window or kanal_client.RATE_WINDOW,
+            )
+            return kanal, _kanal_method(kanal, self.resource)
+        from shopbridge.karla import client as karla_client  # noqa: PLC0415
+
+        karla = karla_client.AsyncKarla(
+            self.username or self.scope,
+            self.api_key,
+            self.scope,
+            base_url=base_url or karla_client.DEFAULT_BASE_URL,
+        )
+        return karla, _karla_method(karla, self.resource)
 
 
 def show_report(console: Console, reports: list[BulkReport], table: Any) -> None:

@@ -11,21 +11,25 @@ import enum
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from attrs import field, frozen
 
+from shopbridge.core.errors import RequestError
 from shopbridge.core.outcome import NO_FIELD_ERRORS, FieldErrors, freeze_field_errors
 from shopbridge.core.verdict import Action, Verdict
 
 if TYPE_CHECKING:
-    from shopbridge.core.errors import RequestError
+    from collections.abc import Awaitable, Callable
+
+_T = TypeVar("_T")
 
 __all__ = [
     "BulkOutcome",
     "BulkProgress",
     "BulkReport",
     "Settled",
+    "settle",
     "settled_from_error",
 ]
 
@@ -139,6 +143,26 @@ def settled_from_error(error: RequestError, *, store_keys: frozenset[str] = froz
         gave_up=error.gave_up,
         request_id=error.request_id,
     )
+
+
+async def settle(
+    call: Awaitable[_T],
+    success: Callable[[_T], Settled],
+    *,
+    store_keys: frozenset[str] = frozenset(),
+) -> Settled:
+    """Await one API call and say how it ended: `success` of its result, or its error's outcome.
+
+    Args:
+        call: the call (an upsert, a create, a delete).
+        success: the outcome of a result (created, updated...).
+        store_keys: see `settled_from_error`.
+    """
+    try:
+        result = await call
+    except RequestError as error:
+        return settled_from_error(error, store_keys=store_keys)
+    return success(result)
 
 
 def _frozen_counts(value: Mapping[BulkOutcome, int]) -> Mapping[BulkOutcome, int]:

@@ -13,8 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from shopbridge.core.bulk import push_records
-from shopbridge.core.bulk_report import BulkOutcome, Settled, settled_from_error
-from shopbridge.core.errors import RequestError
+from shopbridge.core.bulk_report import BulkOutcome, Settled, settle
 from shopbridge.kanal._wire import to_wire
 
 if TYPE_CHECKING:
@@ -63,15 +62,7 @@ def upsert_handler(
     upsert: Callable[[Any], Awaitable[Upserted[Any]]],
 ) -> Callable[[Any], Awaitable[Settled]]:
     """Settle one record by upserting it."""
-
-    async def handle(record: Any) -> Settled:
-        try:
-            result = await upsert(record)
-        except RequestError as error:
-            return settled_from_error(error, store_keys=_STORE_KEYS)
-        return _upserted(result)
-
-    return handle
+    return lambda record: settle(upsert(record), _upserted, store_keys=_STORE_KEYS)
 
 
 def _deletion_id(record: Any) -> Any:
@@ -81,19 +72,15 @@ def _deletion_id(record: Any) -> Any:
     return record
 
 
+def _deleted(reply: Reply) -> Settled:
+    return Settled(outcome=BulkOutcome.DELETED, verdict=reply.verdict, attempts=reply.attempts)
+
+
 def deletion_handler(
     delete: Callable[[str], Awaitable[Reply]],
 ) -> Callable[[Any], Awaitable[Settled]]:
     """Settle one customer deletion (a ``{"external_id": ...}`` record or the id itself)."""
-
-    async def handle(record: Any) -> Settled:
-        try:
-            reply = await delete(_deletion_id(record))
-        except RequestError as error:
-            return settled_from_error(error, store_keys=_STORE_KEYS)
-        return Settled(outcome=BulkOutcome.DELETED, verdict=reply.verdict, attempts=reply.attempts)
-
-    return handle
+    return lambda record: settle(delete(_deletion_id(record)), _deleted, store_keys=_STORE_KEYS)
 
 
 def push(

@@ -292,9 +292,15 @@ class AsyncKarla:
     async def _json(
         self, method: str, path: str, schema: rules.Schema, record: object, *, many: bool = False
     ) -> Any:
-        body = self._body(schema, record, method=method, path=path, many=many)
-        reply = await self._send(method, path, body)
+        reply = await self._json_reply(method, path, schema, record, many=many)
         return unwrap(reply.data)
+
+    async def _json_reply(
+        self, method: str, path: str, schema: rules.Schema, record: object, *, many: bool = False
+    ) -> Reply:
+        """Validate and send; the reply itself (the bulk runner reads its verdict)."""
+        body = self._body(schema, record, method=method, path=path, many=many)
+        return await self._send(method, path, body)
 
     async def _create(
         self, path: str, schema: rules.Schema, record: object, cls: type[_T]

@@ -5,9 +5,9 @@ Campaigns, discounts, announcements, webhooks and claims: search, create, change
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Unpack
 
-from shopbridge.karla import rules
+from shopbridge.karla import bulk, rules
 from shopbridge.karla.marketing_models import (
     Announcement,
     AnnouncementCreate,
@@ -30,8 +30,11 @@ from shopbridge.karla.shop_models import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
     from datetime import datetime
 
+    from shopbridge.core.bulk import PushOptions, Records
+    from shopbridge.core.bulk_report import BulkReport
     from shopbridge.karla.models import Created
 
 __all__ = [
@@ -52,6 +55,15 @@ class _Collection(_Resource):
         """Delete it. A DELETE retried after an ambiguous failure that meets 404 is done."""
         path = self._client._path(self._name, self._client._id(uuid, "uuid", method="DELETE"))
         await self._client._delete(path)
+
+    async def _create_many(
+        self,
+        records: Records,
+        options: PushOptions,
+        create: Callable[[Any], Awaitable[Created[Any]]],
+    ) -> BulkReport:
+        handle = bulk.create_handler(create)
+        return await bulk.push(self._client, records, handle, resource=self._name, options=options)
 
 
 class AsyncCampaigns(_Collection):
@@ -89,6 +101,19 @@ class AsyncCampaigns(_Collection):
         """Create a campaign (``409 campaign_exists``/``campaign_active_segment_exists``)."""
         path = self._client._path(self._name)
         return await self._client._create(path, rules.CAMPAIGN, campaign, Campaign)
+
+    async def create_many(self, campaigns: Records, **options: Unpack[PushOptions]) -> BulkReport:
+        """Create every campaign of a stream, accounting for each one.
+
+        A create is ``created``; a 409 on its first try is ``conflict`` (dead-lettered: it
+        existed before); a create retried after an ambiguous failure that meets the 409 is
+        ``already_existed`` (done: the lost attempt most likely created it).
+
+        Args:
+            campaigns: a JSONL or CSV path (``-``: stdin), an iterable or an async iterable.
+            **options: see `PushOptions` (concurrency, dead_letter, checkpoint, on_progress...).
+        """
+        return await self._create_many(campaigns, options, self.create)
 
     async def replace(self, uuid: str, campaign: CampaignRequest | Body) -> Campaign:
         """Replace a campaign whole (``PUT``)."""
@@ -134,6 +159,10 @@ class AsyncDiscounts(_Collection):
         path = self._client._path(self._name)
         return await self._client._create(path, rules.DISCOUNT_CREATE, discount, Discount)
 
+    async def create_many(self, discounts: Records, **options: Unpack[PushOptions]) -> BulkReport:
+        """Create every discount of a stream; see `AsyncCampaigns.create_many`."""
+        return await self._create_many(discounts, options, self.create)
+
     async def update(self, uuid: str, changes: DiscountUpdate | Body) -> Discount:
         """Change a discount; only the fields given change."""
         path = self._client._path(self._name, self._client._id(uuid, "uuid", method="PATCH"))
@@ -167,6 +196,12 @@ class AsyncAnnouncements(_Collection):
         return await self._client._create(
             path, rules.ANNOUNCEMENT_CREATE, announcement, Announcement
         )
+
+    async def create_many(
+        self, announcements: Records, **options: Unpack[PushOptions]
+    ) -> BulkReport:
+        """Create every announcement of a stream; see `AsyncCampaigns.create_many`."""
+        return await self._create_many(announcements, options, self.create)
 
     async def update(self, uuid: str, changes: AnnouncementUpdate | Body) -> Announcement:
         """Change an announcement's text or language."""

@@ -23,10 +23,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from aiohttp import web
 from attrs import field, frozen
 
 from shopbridge.core.errors import ShopbridgeError
@@ -37,6 +36,9 @@ from shopbridge.karla.signature import (
     SignatureError,
     verify_signature,
 )
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 __all__ = ["InvalidEventError", "WebhookEvent", "read_event", "receive_event", "webhook_handler"]
 
@@ -145,6 +147,8 @@ def webhook_handler(
     cannot be trusted, 400 for a body that is not an event. An exception from `on_event`
     propagates (aiohttp answers 500, so Karla may deliver it again).
     """
+    # Imported here: `import shopbridge` must not load aiohttp's server for everyone.
+    from aiohttp import web  # noqa: PLC0415
 
     async def handle(request: web.Request) -> web.StreamResponse:
         try:

@@ -10,9 +10,10 @@ deduplicate) and whether it is a create.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, Unpack
 
-from shopbridge.karla import rules
+from shopbridge.karla import bulk, rules
 from shopbridge.karla.models import (
     Created,
     Order,
@@ -34,6 +35,8 @@ from shopbridge.karla.shop_models import (
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from shopbridge.core.bulk import PushOptions, Records
+    from shopbridge.core.bulk_report import BulkReport
     from shopbridge.karla.client import AsyncKarla
 
 __all__ = ["AsyncOrders", "AsyncSettings", "AsyncShipments", "AsyncShops", "Body"]
@@ -102,6 +105,24 @@ class AsyncOrders(_Resource):
         return await self._client._json(
             "PUT", self._client._path("orders"), rules.ORDER_UPSERT, upsert
         )
+
+    async def push_many(self, upserts: Records, **options: Unpack[PushOptions]) -> BulkReport:
+        """Upsert every order of a stream (``PUT /orders`` each), accounting for each one.
+
+        Args:
+            upserts: a JSONL or CSV path (``-``: stdin), an iterable or an async iterable of
+                upserts (`OrderUpsert` or mappings).
+            **options: see `PushOptions` (concurrency, dead_letter, checkpoint, on_progress...).
+
+        Returns:
+            The report: one outcome per record (``upserted`` when done: Karla does not say
+            whether it created or updated), counts that add up to the input.
+        """
+        client = self._client
+        handle = bulk.upsert_handler(
+            partial(client._json_reply, "PUT", client._path("orders"), rules.ORDER_UPSERT)
+        )
+        return await bulk.push(client, upserts, handle, resource="orders", options=options)
 
     async def bulk_upsert(self, upserts: Sequence[OrderUpsert | Body]) -> Any:
         """`upsert` for many orders in one request (``PUT /orders/bulk``).

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, Unpack
 
 from shopbridge.core.blocking import BlockingFacade
+from shopbridge.core.bulk import with_total
 from shopbridge.karla.client import DEFAULT_BASE_URL, AsyncKarla
 from shopbridge.karla.pages import DEFAULT_PER_PAGE, BlockingPages, Pages, check_paging
 from shopbridge.karla.table import KARLA_TABLE
@@ -25,6 +26,8 @@ from shopbridge.karla.table import KARLA_TABLE
 if TYPE_CHECKING:
     import ssl
 
+    from shopbridge.core.bulk import PushOptions, Records
+    from shopbridge.core.bulk_report import BulkReport
     from shopbridge.core.retry import RetryPolicy
     from shopbridge.core.table import DecisionTable
     from shopbridge.karla.marketing_models import (
@@ -182,6 +185,13 @@ class Orders(_Part):
         """Create or update an order and/or attach trackings (``PUT``)."""
         return self._k._call(lambda c: c.orders.upsert(upsert))
 
+    def push_many(self, upserts: Records, **options: Unpack[PushOptions]) -> BulkReport:
+        """Upsert every order of a stream; see `AsyncOrders.push_many`."""
+        return self._k._call_with_records(
+            lambda c, records, size: c.orders.push_many(records, **with_total(options, size)),
+            upserts,
+        )
+
     def bulk_upsert(self, upserts: Sequence[OrderUpsert | Body]) -> Any:
         """`upsert` for many orders in one request."""
         return self._k._call(lambda c: c.orders.bulk_upsert(upserts))
@@ -296,6 +306,13 @@ class Campaigns(_Part):
         """Create a campaign."""
         return self._k._call(lambda c: c.campaigns.create(campaign))
 
+    def create_many(self, campaigns: Records, **options: Unpack[PushOptions]) -> BulkReport:
+        """Create every campaign of a stream; see `AsyncCampaigns.create_many`."""
+        return self._k._call_with_records(
+            lambda c, records, size: c.campaigns.create_many(records, **with_total(options, size)),
+            campaigns,
+        )
+
     def replace(self, uuid: str, campaign: CampaignRequest | Body) -> Campaign:
         """Replace a campaign whole."""
         return self._k._call(lambda c: c.campaigns.replace(uuid, campaign))
@@ -323,6 +340,13 @@ class Discounts(_Part):
         """Create a discount."""
         return self._k._call(lambda c: c.discounts.create(discount))
 
+    def create_many(self, discounts: Records, **options: Unpack[PushOptions]) -> BulkReport:
+        """Create every discount of a stream; see `AsyncCampaigns.create_many`."""
+        return self._k._call_with_records(
+            lambda c, records, size: c.discounts.create_many(records, **with_total(options, size)),
+            discounts,
+        )
+
     def update(self, uuid: str, changes: DiscountUpdate | Body) -> Discount:
         """Change a discount."""
         return self._k._call(lambda c: c.discounts.update(uuid, changes))
@@ -349,6 +373,15 @@ class Announcements(_Part):
     def create(self, announcement: AnnouncementCreate | Body) -> Created[Announcement]:
         """Create an announcement."""
         return self._k._call(lambda c: c.announcements.create(announcement))
+
+    def create_many(self, announcements: Records, **options: Unpack[PushOptions]) -> BulkReport:
+        """Create every announcement of a stream; see `AsyncCampaigns.create_many`."""
+        return self._k._call_with_records(
+            lambda c, records, size: c.announcements.create_many(
+                records, **with_total(options, size)
+            ),
+            announcements,
+        )
 
     def update(self, uuid: str, changes: AnnouncementUpdate | Body) -> Announcement:
         """Change an announcement."""
