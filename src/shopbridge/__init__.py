@@ -1,16 +1,19 @@
 """shopbridge: push a shop's data into the Kanal and Karla APIs without losing a record.
 
 The clients (`AsyncKanal`, `AsyncKarla` and their blocking twins `Kanal`, `Karla`), their
-records, the decision tables that classify every answer, the retry policy, the exceptions and
-Karla's webhook verification are all importable from here; Karla's other models, whose names
-overlap Kanal's (``Order``), from `shopbridge.karla`. The sandboxes live in
-`shopbridge.kanal.sandbox` and `shopbridge.karla.sandbox`; the pytest fixtures in
-`shopbridge.testing`.
+records, the bulk runner's report and outcomes, the decision tables that classify every answer,
+the retry policy, the exceptions and Karla's webhook verification are all importable from here;
+Karla's other models, whose names overlap Kanal's (``Order``), from `shopbridge.karla`. The
+sandboxes live in `shopbridge.kanal.sandbox` and `shopbridge.karla.sandbox`; the pytest fixtures
+in `shopbridge.testing`.
 """
 
 from __future__ import annotations
 
 from shopbridge._version import VERSION
+from shopbridge.core.bulk import PushOptions
+from shopbridge.core.bulk_report import BulkOutcome, BulkProgress, BulkReport
+from shopbridge.core.checkpoint import CheckpointError
 from shopbridge.core.errors import (
     BlockingCallInEventLoopWarning,
     ConfigurationError,
@@ -33,6 +36,7 @@ from shopbridge.core.outcome import (
     TransportFailure,
 )
 from shopbridge.core.retry import RetryPolicy
+from shopbridge.core.sources import InputError
 from shopbridge.core.table import DecisionTable, Rule, decide
 from shopbridge.core.verdict import Action, Verdict, WaitSource
 from shopbridge.kanal import (
@@ -86,10 +90,14 @@ __all__ = [
     "AsyncKanal",
     "AsyncKarla",
     "BlockingCallInEventLoopWarning",
+    "BulkOutcome",
+    "BulkProgress",
+    "BulkReport",
     "CampaignRequest",
     "Checkout",
     "CheckoutRecord",
     "CheckoutUpdate",
+    "CheckpointError",
     "ConfigurationError",
     "ConflictError",
     "Created",
@@ -101,6 +109,7 @@ __all__ = [
     "ErrorBody",
     "FailureKind",
     "HttpResponse",
+    "InputError",
     "Kanal",
     "Karla",
     "MalformedSignatureError",
@@ -112,6 +121,7 @@ __all__ = [
     "OrderUpdate",
     "OrderUpsert",
     "PayloadRejectedError",
+    "PushOptions",
     "RateLimitedError",
     "RequestError",
     "RequestFacts",

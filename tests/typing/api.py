@@ -16,6 +16,9 @@ from shopbridge import (
     Action,
     AsyncKanal,
     AsyncKarla,
+    BulkOutcome,
+    BulkProgress,
+    BulkReport,
     CampaignRequest,
     Checkout,
     CheckoutRecord,
@@ -176,3 +179,30 @@ def webhooks(header: str | None, body: bytes) -> None:
     except SignatureError:
         pass
     del signed
+
+
+async def bulk(kanal: AsyncKanal, karla: AsyncKarla) -> None:
+    def show(event: BulkProgress) -> None:
+        settled: int = event.settled
+        eta: float | None = event.eta
+        del settled, eta
+
+    report: BulkReport = await kanal.orders.push_many(
+        "orders.jsonl", dead_letter="dead.jsonl", checkpoint="cp.json", on_progress=show
+    )
+    created: int = report.counts[BulkOutcome.CREATED]
+    ok: bool = report.ok
+    await kanal.customers.delete_many(["CUST-1"], concurrency=4)
+    await kanal.checkouts.push_many([AS_MAPPING], format="jsonl", total=1)
+    await karla.orders.push_many([KARLA_UPSERT])
+    await karla.discounts.create_many("discounts.csv", max_pending=100)
+    del created, ok
+
+
+def blocking_bulk() -> None:
+    with Kanal("key", 1) as kanal:
+        report: BulkReport = kanal.shipments.push_many(iter([AS_MAPPING]))
+        del report
+    with Karla("shop", "key", "shop") as karla:
+        made: BulkReport = karla.campaigns.create_many([AS_MAPPING])
+        del made

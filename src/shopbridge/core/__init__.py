@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from shopbridge.core.blocking import BlockingFacade
-from shopbridge.core.engine import Engine, Reply, Request
+from shopbridge.core.bulk import PushOptions, push_records, records_as_json, run_bulk
+from shopbridge.core.bulk_report import BulkOutcome, BulkProgress, BulkReport, Settled, settle
+from shopbridge.core.checkpoint import CheckpointError
+from shopbridge.core.engine import Engine, EngineCounters, Reply, Request
 from shopbridge.core.errors import (
     BlockingCallInEventLoopWarning,
     ConfigurationError,
@@ -18,6 +21,7 @@ from shopbridge.core.errors import (
     TransientError,
     ValidationError,
 )
+from shopbridge.core.lifecycle import EngineClient
 from shopbridge.core.outcome import (
     ErrorBody,
     FailureKind,
@@ -29,6 +33,7 @@ from shopbridge.core.outcome import (
 )
 from shopbridge.core.pacing import Pacer, StoreLimiter
 from shopbridge.core.retry import RetryPolicy
+from shopbridge.core.sources import InputError, InputItem, items_from
 from shopbridge.core.table import DecisionTable, Rule, decide
 from shopbridge.core.verdict import Action, Verdict, WaitSource
 
@@ -36,19 +41,28 @@ __all__ = [
     "Action",
     "BlockingCallInEventLoopWarning",
     "BlockingFacade",
+    "BulkOutcome",
+    "BulkProgress",
+    "BulkReport",
+    "CheckpointError",
     "ConfigurationError",
     "ConflictError",
     "CredentialsRejectedError",
     "DecisionTable",
     "Engine",
+    "EngineClient",
+    "EngineCounters",
     "ErrorBody",
     "FailureKind",
     "FieldErrors",
     "HttpResponse",
+    "InputError",
+    "InputItem",
     "NotFoundError",
     "Outcome",
     "Pacer",
     "PayloadRejectedError",
+    "PushOptions",
     "RateLimitedError",
     "Reply",
     "Request",
@@ -57,6 +71,7 @@ __all__ = [
     "RequestFailedError",
     "RetryPolicy",
     "Rule",
+    "Settled",
     "ShopbridgeError",
     "StoreLimiter",
     "TransientError",
@@ -65,4 +80,9 @@ __all__ = [
     "Verdict",
     "WaitSource",
     "decide",
+    "items_from",
+    "push_records",
+    "records_as_json",
+    "run_bulk",
+    "settle",
 ]

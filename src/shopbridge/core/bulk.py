@@ -33,7 +33,7 @@ import math
 import os
 import time
 from collections import Counter
-from collections.abc import AsyncIterable, Callable, Iterable, Sized
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sized
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -61,6 +61,7 @@ __all__ = [
     "PushOptions",
     "Records",
     "push_records",
+    "records_as_json",
     "run_bulk",
     "with_total",
 ]
@@ -100,6 +101,19 @@ class PushOptions(TypedDict, total=False):
     on_progress: Callable[[BulkProgress], None] | None
     total: int | None
     max_pending: int
+
+
+def records_as_json(to_wire: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A `run_bulk` ``to_json``: mappings as they are, attrs models through `to_wire`."""
+
+    def as_json(record: Any) -> Any:
+        if isinstance(record, Mapping):
+            return dict(record)
+        if hasattr(type(record), "__attrs_attrs__"):
+            return to_wire(record)
+        return record
+
+    return as_json
 
 
 def with_total(options: PushOptions, size: int | None) -> PushOptions:
@@ -262,8 +276,7 @@ class _Run:
         self._settled: dict[int, tuple[InputItem, Settled]] = {}
         self._flushed = 0  # every position before this one is counted and dead-lettered
         self._read = 0
-        self._in_flight: set[asyncio.Task[None]] = set()
-        self._cancelled_by_stop: set[asyncio.Task[None]] = set()
+        self._in_flight: dict[asyncio.Task[None], tuple[InputItem, object]] = {}
         self._room = asyncio.Event()
         self._local_rules: Counter[str] = Counter()
         self._stopped: str | None = None
@@ -303,8 +316,10 @@ class _Run:
                 "checkpoint path, or delete this one to start afresh"
             )
             raise CheckpointError(msg)
-        expected = None if dead_letter is None else str(dead_letter)
-        if state.dead_letter != expected and state.position:
+        given = None if dead_letter is None else dead_letter.resolve()
+        kept = None if state.dead_letter is None else Path(state.dead_letter).resolve()
+        if given != kept and state.position:
+            expected = None if dead_letter is None else str(dead_letter)
             msg = (
                 f"the checkpoint {str(path)!r} was written with the dead-letter file "
                 f"{state.dead_letter!r}, not {expected!r}: give the same one, so that no "
@@ -372,9 +387,11 @@ class _Run:
             return
         if key is not None:
             self._keys_in_flight[key] = asyncio.Event()
-        task = group.create_task(self._work(item, key))
-        self._in_flight.add(task)
-        task.add_done_callback(self._in_flight.discard)
+        task = group.create_task(self._send(item))
+        self._in_flight[task] = (item, key)
+        # A task cancelled before it ever ran (the run stopping) runs none of its own code:
+        # its record is accounted for by this callback instead.
+        task.add_done_callback(self._never_ran)
 
     def _stop_reason(self) -> str | None:
         return self._stopped
@@ -388,24 +405,39 @@ class _Run:
             return None
         return key if isinstance(key, str | int) else None
 
-    async def _work(self, item: InputItem, key: object) -> None:
+    async def _send(self, item: InputItem) -> None:
         try:
             settled = await self._handle(item.record)
         except asyncio.CancelledError:
-            task = asyncio.current_task()
-            if task is None or task not in self._cancelled_by_stop or task.cancelling() > 1:
-                raise
-            task.uncancel()
+            current = asyncio.current_task()
+            if self._stopped is None or current is None or current.cancelling() > 1:
+                raise  # the whole run is being cancelled: unsettled, and resumable
+            current.uncancel()  # cancelled by the run's stop, which this handles
             settled = Settled(outcome=BulkOutcome.SKIPPED, message=self._skip_message)
         except Exception as exc:
             # A bug of ours or of a custom handler: the record is kept, not lost, and said why.
             logger.exception("record %d of %s: unexpected error", item.position, self._resource)
             settled = Settled(outcome=BulkOutcome.FAILED, message=f"{type(exc).__name__}: {exc}")
-        finally:
-            self._slots.release()
-            if key is not None:
-                self._keys_in_flight.pop(key).set()
+        # Settled here, in the same step as the answer: a refused key stops the run before
+        # the store's next request, which the answer has just let go, can be sent.
+        task = asyncio.current_task()
+        if task is not None:
+            self._release(task)
         self._settle(item, settled)
+
+    def _release(self, task: asyncio.Task[None]) -> None:
+        _, key = self._in_flight.pop(task)
+        self._slots.release()
+        if key is not None:
+            self._keys_in_flight.pop(key).set()
+
+    def _never_ran(self, task: asyncio.Task[None]) -> None:
+        if task not in self._in_flight:
+            return  # it ran, and settled its record
+        item, _ = self._in_flight[task]
+        self._release(task)
+        if task.cancelled() and self._stopped is not None:
+            self._settle(item, Settled(outcome=BulkOutcome.SKIPPED, message=self._skip_message))
 
     def _settle(self, item: InputItem, settled: Settled) -> None:
         self._settled[item.position] = (item, settled)
@@ -426,7 +458,6 @@ class _Run:
         current = asyncio.current_task()
         for task in self._in_flight:
             if task is not current and not task.done():
-                self._cancelled_by_stop.add(task)
                 task.cancel()
 
     def _flush(self) -> None:

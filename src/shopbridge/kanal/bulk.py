@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from shopbridge.core.bulk import push_records
+from shopbridge.core.bulk import push_records, records_as_json
 from shopbridge.core.bulk_report import BulkOutcome, Settled, settle
 from shopbridge.kanal._wire import to_wire
 
@@ -32,13 +32,8 @@ _STORE_KEYS = frozenset({"store_not_found"})
 """404 "Store not found or paused": nothing more can succeed for this store."""
 
 
-def record_json(record: Any) -> Any:
-    """A record as JSON-ready data, for its dead-letter row: models through Kanal's converter."""
-    if isinstance(record, Mapping):
-        return dict(record)
-    if hasattr(type(record), "__attrs_attrs__"):
-        return to_wire(record)
-    return record
+record_json = records_as_json(to_wire)
+"""A record as JSON-ready data, for its dead-letter row: models through Kanal's converter."""
 
 
 def record_key(record: Any) -> object:

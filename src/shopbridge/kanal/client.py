@@ -15,7 +15,7 @@ and ends in a typed result or a typed `RequestError`.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Mapping
-from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import quote
 
 from cattrs import BaseValidationError
@@ -23,6 +23,7 @@ from cattrs import BaseValidationError
 from shopbridge._version import VERSION
 from shopbridge.core.engine import Engine, Reply, Request
 from shopbridge.core.errors import ConfigurationError, RequestFailedError, ValidationError
+from shopbridge.core.lifecycle import EngineClient
 from shopbridge.core.pacing import Pacer
 from shopbridge.core.retry import RetryPolicy
 from shopbridge.core.transport import Transport, check_base_url, user_agent
@@ -37,7 +38,6 @@ from shopbridge.kanal.table import KANAL_TABLE, parse_error
 
 if TYPE_CHECKING:
     import ssl
-    from types import TracebackType
 
     from shopbridge.core.table import DecisionTable
 
@@ -84,7 +84,7 @@ def _api_key(value: object) -> str:
     return value
 
 
-class AsyncKanal:
+class AsyncKanal(EngineClient):
     """The async client of one Kanal store.
 
     Use it as an async context manager (or call `aclose()`): it holds an aiohttp session.
@@ -137,7 +137,6 @@ class AsyncKanal:
         self.table = table
         self._validate = validate
         self._reject_unknown = unknown_fields == "reject"
-        self._closed = False
         self._prefix = f"/stores/{self.store_id}"
         self._pace_key = str(self.store_id)
         transport = Transport(
@@ -168,23 +167,6 @@ class AsyncKanal:
 
     def __repr__(self) -> str:
         return f"AsyncKanal(store_id={self.store_id}, base_url={self.base_url!r})"
-
-    async def __aenter__(self) -> Self:
-        await self._engine.transport.open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Close the HTTP session (idempotent). A closed client sends nothing more."""
-        self._closed = True
-        await self._engine.transport.close()
 
     def _body(
         self, schema: rules.Schema, record: object, model: type, *, method: str, path: str
@@ -233,10 +215,7 @@ class AsyncKanal:
     def _send(self, method: str, path: str, body: Any) -> Awaitable[Reply]:
         # Not a coroutine itself: the caller awaits the engine's directly, one frame less
         # on every suspension of the request.
-        if self._closed:
-            # The transport would quietly open a new session that nothing ever closes.
-            msg = "this AsyncKanal is closed; create a new one"
-            raise RuntimeError(msg)
+        self._check_open()
         return self._engine.send(
             Request(
                 method=method,

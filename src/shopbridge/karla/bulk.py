@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from shopbridge.core.bulk import push_records
+from shopbridge.core.bulk import push_records, records_as_json
 from shopbridge.core.bulk_report import BulkOutcome, Settled, settle
 from shopbridge.karla._wire import to_wire
 
@@ -38,13 +38,8 @@ _KEY_FIELDS = {
 """The fields that name a record: two records with the same ones are sent one after the other."""
 
 
-def record_json(record: Any) -> Any:
-    """A record as JSON-ready data, for its dead-letter row: models through Karla's converter."""
-    if isinstance(record, Mapping):
-        return dict(record)
-    if hasattr(type(record), "__attrs_attrs__"):
-        return to_wire(record)
-    return record
+record_json = records_as_json(to_wire)
+"""A record as JSON-ready data, for its dead-letter row: models through Karla's converter."""
 
 
 def _key_of(resource: str) -> Callable[[Any], object]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import base64
 import re
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import quote, urlencode
 
 from cattrs import BaseValidationError
@@ -28,6 +28,7 @@ from cattrs import BaseValidationError
 from shopbridge._version import VERSION
 from shopbridge.core.engine import Engine, Reply, Request
 from shopbridge.core.errors import ConfigurationError, RequestFailedError, ValidationError
+from shopbridge.core.lifecycle import EngineClient
 from shopbridge.core.pacing import Pacer
 from shopbridge.core.retry import RetryPolicy
 from shopbridge.core.transport import Transport, check_base_url, user_agent
@@ -49,7 +50,6 @@ from shopbridge.karla.table import KARLA_TABLE, parse_error
 if TYPE_CHECKING:
     import ssl
     from collections.abc import Awaitable, Mapping
-    from types import TracebackType
 
     from shopbridge.core.table import DecisionTable
 
@@ -87,7 +87,7 @@ def _query_value(value: object) -> str:
     return str(value)
 
 
-class AsyncKarla:
+class AsyncKarla(EngineClient):
     """The async client of one Karla shop.
 
     Use it as an async context manager (or call `aclose()`): it holds an aiohttp session.
@@ -149,7 +149,6 @@ class AsyncKarla:
         self.table = table
         self._validate = validate
         self._reject_unknown = unknown_fields == "reject"
-        self._closed = False
         self.shop_path = f"/shops/{_segment(self.shop_slug)}"
         token = base64.b64encode(f"{user}:{key}".encode()).decode("ascii")
         headers = {
@@ -189,23 +188,6 @@ class AsyncKarla:
     def __repr__(self) -> str:
         return f"AsyncKarla(shop_slug={self.shop_slug!r}, base_url={self.base_url!r})"
 
-    async def __aenter__(self) -> Self:
-        await self._engine.transport.open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Close the HTTP session (idempotent). A closed client sends nothing more."""
-        self._closed = True
-        await self._engine.transport.close()
-
     # The pieces the resources are made of. Private to shopbridge.karla.
 
     def _path(self, *parts: str, shop: str | None = None) -> str:
@@ -243,9 +225,7 @@ class AsyncKarla:
     def _send(
         self, method: str, path: str, body: Any = None, *, create: bool = False
     ) -> Awaitable[Reply]:
-        if self._closed:
-            msg = "this AsyncKarla is closed; create a new one"
-            raise RuntimeError(msg)
+        self._check_open()
         return self._engine.send(
             Request(
                 method=method,
