@@ -67,6 +67,30 @@ async def test_an_older_answer_arriving_late_is_ignored() -> None:
     assert limiter.tokens == 5
 
 
+async def test_requests_overtaking_each_other_never_inflate_the_tokens() -> None:
+    """Sent 2 then 3, the server counted 3 first: its answer says 8 left, but 2 spends one more."""
+    limiter = StoreLimiter(window=60.0, clock=clock)
+    limiter.release(await limiter.acquire(), state(10, 9))  # 1 request counted
+    second = await limiter.acquire()
+    third = await limiter.acquire()
+    limiter.release(third, state(10, 8))  # counted before the second one arrived
+    # By the server's answer alone: 8 left. Two of ours went out after the first, and the
+    # second is still on its way: 10 - 3 = 7 is all the window may still take.
+    assert limiter.tokens == 7
+    limiter.release(second, state(10, 7))
+    assert limiter.tokens == 7
+
+
+async def test_a_new_window_counts_the_earlier_requests_still_in_flight() -> None:
+    limiter = StoreLimiter(window=60.0, clock=clock)
+    limiter.release(await limiter.acquire(), state(10, 9))
+    late = await limiter.acquire()  # still on its way when the new window starts
+    assert late.seq == 2
+    first_of_new = await limiter.acquire()
+    limiter.release(first_of_new, state(10, 9))  # the first request counted in a new window
+    assert limiter.tokens == 8  # the late one may land in it too
+
+
 async def test_a_spent_window_blocks_sending_until_its_estimated_end() -> None:
     limiter = StoreLimiter(window=0.2, clock=clock)
     before = clock()

@@ -6,7 +6,9 @@ and from 429s:
 
 * **Tokens.** The newest answer (by send order) says how many requests the window had left
   when the server counted it; every request sent after that one is assumed to have used one.
-  No request is sent while that estimate is zero.
+  Requests sent together may reach the server out of order, so that estimate can run high by
+  the ones overtaken; the limiter also counts its own requests in the window (every one that
+  may land in it) and takes the smaller of the two. No request is sent while it is zero.
 * **The window's end.** Laravel's window starts at the first request counted in it and lasts a
   fixed time (60 s for Kanal). The answer reporting ``remaining == limit - 1`` marks that start;
   when the window is spent, the limiter sleeps until start + window. A 429 reveals the exact
@@ -75,6 +77,8 @@ class StoreLimiter:
         self._observed_seq = 0
         self._sent = 0
         self._in_flight = 0
+        self._pending: set[int] = set()  # the seqs of the requests in flight
+        self._window_sent = 0  # own requests that may be counted in the current window
         self._window_start: float | None = None
         self._window_start_exact = False
         self._window_end: float | None = None  # exact, from a 429 or X-RateLimit-Reset
@@ -89,7 +93,10 @@ class StoreLimiter:
         """Requests the window still allows, as far as the limiter knows (``None``: unknown)."""
         if self._server_remaining is None:
             return None
-        return self._server_remaining - (self._sent - self._observed_seq)
+        by_server = self._server_remaining - (self._sent - self._observed_seq)
+        if self.limit is None:
+            return by_server
+        return min(by_server, self.limit - self._window_sent)
 
     def blocked_until(self, now: float) -> float | None:
         """The monotonic time before which nothing may be sent, or ``None`` if sending is free."""
@@ -122,6 +129,7 @@ class StoreLimiter:
         if self.limit is not None:
             self._server_remaining = self.limit - self._in_flight
             self._observed_seq = self._sent
+            self._window_sent = self._in_flight
         else:
             self._server_remaining = None
         self._window_start = now
@@ -168,6 +176,8 @@ class StoreLimiter:
     def _take(self, started: float, now: float) -> Ticket:
         self._sent += 1
         self._in_flight += 1
+        self._window_sent += 1
+        self._pending.add(self._sent)
         return Ticket(seq=self._sent, sent_at=now, waited=now - started)
 
     def release(self, ticket: Ticket, state: RateLimitState | None) -> None:
@@ -176,6 +186,7 @@ class StoreLimiter:
         Call it exactly once per `acquire`, also when no answer came (``state=None``).
         """
         self._in_flight -= 1
+        self._pending.discard(ticket.seq)
         self._answered.set()
         if state is None:
             return
@@ -190,6 +201,9 @@ class StoreLimiter:
             self._window_start = now
             self._window_start_exact = True
             self._window_end = None
+            # Counted in it: this request, every later one, and the earlier ones still in
+            # flight (they may reach the server after this one).
+            self._window_sent = self._sent - ticket.seq + 1 + self._pending_before(ticket.seq)
         if ticket.seq < self._observed_seq:
             return  # an answer older than the newest one seen says nothing new
         self._observed_seq = ticket.seq
@@ -197,12 +211,20 @@ class StoreLimiter:
         end = self._estimated_window_end()
         if self._window_start is None or (end is not None and end <= now):
             # Joined a window already running, or one whose start went unseen after the
-            # estimated one ended: its start is unknown but not later than now.
+            # estimated one ended: its start is unknown but not later than now, and every
+            # request it counted may have been ours.
             self._window_start = now
             self._window_start_exact = False
             self._window_end = None
+            if self.limit is not None:
+                counted = self.limit - state.remaining
+                later = self._sent - ticket.seq
+                self._window_sent = counted + later + self._pending_before(ticket.seq)
         if state.reset_after is not None:
             self._window_end = now + state.reset_after
+
+    def _pending_before(self, seq: int) -> int:
+        return sum(1 for pending in self._pending if pending < seq)
 
     def pause(self, seconds: float) -> None:
         """Pause the whole store for `seconds` (a 429's wait): every task waits it out."""
@@ -219,6 +241,8 @@ class StoreLimiter:
         self._window_end = until
         self._server_remaining = 0
         self._observed_seq = self._sent
+        if self.limit is not None:
+            self._window_sent = self.limit
 
 
 class Pacer:
