@@ -53,17 +53,26 @@ from shopbridge import (
     verify_signature,
 )
 from shopbridge.karla import (
+    IMAGE_TYPES,
     Address,
+    Announcement,
     BlockingPages,
     Campaign,
+    Claim,
+    Discount,
+    ImageType,
+    ImageUpload,
     Pages,
+    Shop,
     Tracking,
+    Webhook,
     sign,
 )
 from shopbridge.karla import Order as KarlaOrder
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from pathlib import Path
 
 ORDER = Order(
     external_id="ORDER-1001",
@@ -152,7 +161,16 @@ async def async_karla(karla: AsyncKarla) -> None:
     already: bool = created.already_existed
     campaign: Campaign | None = created.record
     await karla.campaigns.delete("0b1c")
-    del answer, first, already, campaign
+    logo: ImageUpload = await karla.shops.upload_image("logo", b"\x89PNG", slug="other-shop")
+    url: str = logo.url
+    kinds: tuple[ImageType, ...] = IMAGE_TYPES
+    with_image: Campaign = await karla.campaigns.upload_image(
+        "0b1c", "banner.png", content_type="image/png"
+    )
+    with_product_image: Campaign = await karla.campaigns.upload_product_image(
+        "0b1c", 0, b"GIF89a", filename="shirt.gif"
+    )
+    del answer, first, already, campaign, url, kinds, with_image, with_product_image
 
 
 def blocking_karla() -> None:
@@ -165,6 +183,31 @@ def blocking_karla() -> None:
             {"event_name": "PACKED", "event_time": "2026-05-18T10:00:00+00:00", "external_id": "e"},
         )
         del orders, first
+
+
+def blocking_karla_search(since: datetime) -> None:
+    """The blocking searches take the async twins' typed, named filters."""
+    with Karla("sandbox-shop", "key", "sandbox-shop") as karla:
+        orders: BlockingPages[KarlaOrder] = karla.orders.search(
+            order_number="1001", zip_code="10115", shipment_updated_since=since, per_page=10
+        )
+        shops: BlockingPages[Shop] = karla.shops.search(slug="sandbox-shop", language="de")
+        campaigns: BlockingPages[Campaign] = karla.campaigns.search(
+            segment="default", enabled=True, start_date=since
+        )
+        discounts: BlockingPages[Discount] = karla.discounts.search(code="X10", type="order")
+        announcements: BlockingPages[Announcement] = karla.announcements.search(language="de")
+        webhooks: BlockingPages[Webhook] = karla.webhooks.search(status="active", page=2)
+        claims: BlockingPages[Claim] = karla.claims.search(order_id="o-1", status="pending")
+        del orders, shops, campaigns, discounts, announcements, webhooks, claims
+
+
+def blocking_karla_images(photo: Path) -> None:
+    with Karla("sandbox-shop", "key", "sandbox-shop") as karla:
+        logo: ImageUpload = karla.shops.upload_image("signature", photo)
+        campaign: Campaign = karla.campaigns.upload_image("0b1c", photo, filename="hero.png")
+        product: Campaign = karla.campaigns.upload_product_image("0b1c", 1, b"\xff\xd8\xff")
+        del logo, campaign, product
 
 
 def webhooks(header: str | None, body: bytes) -> None:

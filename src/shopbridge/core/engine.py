@@ -81,6 +81,10 @@ class Request:
         method: the HTTP method.
         path: the path below the base URL, percent-encoded.
         json: the JSON body (already validated and unstructured), or ``None``.
+        body: a body already encoded (a multipart upload), sent instead of `json` when given,
+            byte for byte on every attempt.
+        content_type: the ``Content-Type`` of `body`, sent with this request only (the
+            client's own header says JSON); ignored without `body`.
         idempotent: whether the API deduplicates it, so an ambiguous failure may be resent.
         pace_key: the store or shop whose rate limit this request counts against.
         create: whether it is a create that the API refuses twice (Karla's ``POST`` creates
@@ -95,6 +99,8 @@ class Request:
     idempotent: bool
     pace_key: str
     create: bool = False
+    body: bytes | None = field(default=None, repr=False)
+    content_type: str | None = None
 
 
 @frozen(kw_only=True)
@@ -172,6 +178,7 @@ class EngineCounters:
 class _Call(RetryState):
     request: Request
     body: bytes | None
+    headers: Mapping[str, str] | None
     facts: RequestFacts
     last: Outcome | None = None
 
@@ -231,14 +238,21 @@ class Engine:
         Raises:
             RequestError: the subclass for the last verdict's action, carrying the verdict.
         """
-        try:
-            body = None if request.json is None else encode_json(request.json)
-        except (TypeError, orjson.JSONEncodeError) as exc:
-            raise ValidationError.before_sending(
-                method=request.method,
-                path=request.path,
-                field_errors={"": [f"The body cannot be sent as JSON: {exc}."]},
-            ) from None
+        # Encoded once per call: every retry resends the same bytes. A JSON request pays one
+        # None check for the raw-body alternative, nothing more.
+        body = request.body
+        headers: Mapping[str, str] | None = None
+        if body is None:
+            try:
+                body = None if request.json is None else encode_json(request.json)
+            except (TypeError, orjson.JSONEncodeError) as exc:
+                raise ValidationError.before_sending(
+                    method=request.method,
+                    path=request.path,
+                    field_errors={"": [f"The body cannot be sent as JSON: {exc}."]},
+                ) from None
+        elif request.content_type is not None:
+            headers = {"Content-Type": request.content_type}
         self.counters.calls += 1
         now = self._clock()
         deadline = self.policy.deadline
@@ -247,6 +261,7 @@ class Engine:
             deadline_at=None if deadline is None else now + deadline,
             request=request,
             body=body,
+            headers=headers,
             facts=RequestFacts(
                 method=request.method, idempotent=request.idempotent, create=request.create
             ),
@@ -269,7 +284,11 @@ class Engine:
         # Awaited here, not in a helper: each coroutine level costs on every suspension.
         try:
             raw = await self.transport.request(
-                request.method, request.path, body=call.body, time_limit=timeout
+                request.method,
+                request.path,
+                body=call.body,
+                time_limit=timeout,
+                headers=call.headers,
             )
         except TransportError as exc:
             limiter.release(ticket, None)

@@ -1,8 +1,8 @@
 """Karla (post-purchase tracking): the clients, models, decision table and webhooks.
 
-`AsyncKarla` and its blocking twin `Karla`, the request and answer models, the decision table
-and its error parser, webhook signatures (`sign`, `verify_signature`) and the receiver's
-helpers (`read_event`, `webhook_handler`).
+`AsyncKarla` and its blocking twin `Karla`, the request and answer models (`ImageUpload` for
+a shop image's upload), the decision table and its error parser, webhook signatures (`sign`,
+`verify_signature`) and the receiver's helpers (`read_event`, `webhook_handler`).
 
 The sandbox (an in-memory fake of the API) is `shopbridge.karla.sandbox`.
 """
@@ -25,6 +25,7 @@ from shopbridge.karla.events import (
     receive_event,
     webhook_handler,
 )
+from shopbridge.karla.images import ImageSource
 from shopbridge.karla.marketing_models import (
     Announcement,
     AnnouncementCreate,
@@ -56,11 +57,14 @@ from shopbridge.karla.models import (
 from shopbridge.karla.pages import DEFAULT_PER_PAGE, MAX_PER_PAGE, BlockingPages, Pages
 from shopbridge.karla.resources import AsyncOrders, AsyncSettings, AsyncShipments, AsyncShops
 from shopbridge.karla.shop_models import (
+    IMAGE_TYPES,
     Claim,
     ClaimCreate,
     ClaimItem,
     ClaimReason,
     ClaimUpdate,
+    ImageType,
+    ImageUpload,
     Shop,
     ShopCreate,
     ShopSettings,
@@ -99,6 +103,7 @@ __all__ = [
     "DEFAULT_PER_PAGE",
     "DEFAULT_TOLERANCE",
     "ERROR_KEYS",
+    "IMAGE_TYPES",
     "KARLA_TABLE",
     "MAX_PER_PAGE",
     "SIGNATURE_HEADER",
@@ -134,6 +139,9 @@ __all__ = [
     "Discounts",
     "ErrorKey",
     "IdType",
+    "ImageSource",
+    "ImageType",
+    "ImageUpload",
     "InvalidEventError",
     "Karla",
     "Language",

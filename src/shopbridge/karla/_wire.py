@@ -54,6 +54,7 @@ _REQUEST_TYPES: tuple[type, ...] = (
 _ALIASES: Mapping[type, Mapping[str, str]] = {
     sm.Webhook: {"merchant_slug": "shop_slug"},
     sm.Claim: {"merchant_slug": "shop_slug"},
+    sm.ImageUpload: {"merchant_slug": "shop_slug"},
     mm.Campaign: {"merchant_slug": "shop_slug"},
     mm.Discount: {"merchant_slug": "shop_slug"},
 }

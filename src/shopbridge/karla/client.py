@@ -12,7 +12,10 @@ paced per shop, retried where Karla's decision table allows it, and ends in a ty
 typed `RequestError`. Retrying follows what Karla deduplicates: ``PUT``, ``PATCH``, ``DELETE``
 and ``GET`` are resent freely; a ``POST`` create is resent after an ambiguous failure and its
 ``409 *_exists`` then reads as "already existed" (`Created.already_existed`); a ``POST`` that is
-neither (a shipment event) is never resent after an ambiguous failure.
+neither (a shipment event, an image upload) is never resent after an ambiguous failure.
+
+Bodies are JSON, except the image uploads (``multipart/form-data``, field ``image``, spec §1.1),
+encoded once by `shopbridge.core.multipart` so that every attempt sends the same bytes.
 """
 
 from __future__ import annotations
@@ -29,11 +32,12 @@ from shopbridge._version import VERSION
 from shopbridge.core.engine import Engine, Reply, Request
 from shopbridge.core.errors import ConfigurationError, RequestFailedError, ValidationError
 from shopbridge.core.lifecycle import EngineClient
+from shopbridge.core.multipart import encode_file
 from shopbridge.core.pacing import Pacer
 from shopbridge.core.retry import RetryPolicy
 from shopbridge.core.transport import Transport, check_base_url, user_agent
 from shopbridge.core.verdict import Action, Verdict
-from shopbridge.karla import rules
+from shopbridge.karla import images, rules
 from shopbridge.karla._wire import from_wire, to_wire, unwrap
 from shopbridge.karla.collection_resources import (
     AsyncAnnouncements,
@@ -297,6 +301,49 @@ class AsyncKarla(EngineClient):
             verdict=reply.verdict,
             attempts=reply.attempts,
         )
+
+    async def _upload(
+        self,
+        path: str,
+        cls: type[_T],
+        image: object,
+        *,
+        filename: str | None,
+        content_type: str | None,
+        errors: images.FieldErrors,
+    ) -> _T:
+        """Check, encode and send an image upload; `errors` may already hold the path's.
+
+        A ``POST`` that is neither idempotent nor a create: after an ambiguous failure it is
+        not resent (the ``*-not-deduplicated`` rows), as Karla may have stored the image.
+
+        Raises:
+            ValidationError: any field error, the path's included; nothing was sent.
+        """
+        loaded = await images.load_image(
+            image, filename=filename, content_type=content_type, errors=errors
+        )
+        if errors or loaded is None:
+            raise ValidationError.before_sending(method="POST", path=path, field_errors=errors)
+        body, header = encode_file(
+            name="image",
+            filename=loaded.filename,
+            content_type=loaded.content_type,
+            data=loaded.data,
+        )
+        self._check_open()
+        reply = await self._engine.send(
+            Request(
+                method="POST",
+                path=path,
+                body=body,
+                content_type=header,
+                idempotent=False,
+                create=False,
+                pace_key=self.shop_slug,
+            )
+        )
+        return self._read(reply, cls, method="POST", path=path)
 
     async def _delete(self, path: str) -> None:
         await self._send("DELETE", path)

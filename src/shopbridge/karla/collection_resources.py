@@ -1,13 +1,14 @@
 """The uuid-addressed collections of `AsyncKarla` (``specs/karla.md`` §2.6-2.10).
 
-Campaigns, discounts, announcements, webhooks and claims: search, create, change, delete.
+Campaigns, discounts, announcements, webhooks and claims: search, create, change, delete;
+and a campaign's images.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Unpack
 
-from shopbridge.karla import bulk, rules
+from shopbridge.karla import bulk, images, rules
 from shopbridge.karla.marketing_models import (
     Announcement,
     AnnouncementCreate,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
     from shopbridge.core.bulk import PushOptions, Records
     from shopbridge.core.bulk_report import BulkReport
+    from shopbridge.karla.images import ImageSource
     from shopbridge.karla.models import Created
 
 __all__ = [
@@ -67,7 +69,7 @@ class _Collection(_Resource):
 
 
 class AsyncCampaigns(_Collection):
-    """``/campaigns``: search, create, replace (``PUT``), delete."""
+    """``/campaigns``: search, create, replace (``PUT``), delete, and the images."""
 
     _name = "campaigns"
 
@@ -120,6 +122,63 @@ class AsyncCampaigns(_Collection):
         path = self._client._path(self._name, self._client._id(uuid, "uuid", method="PUT"))
         return await self._client._call(
             "PUT", path, Campaign, schema=rules.CAMPAIGN, record=campaign
+        )
+
+    async def upload_image(
+        self,
+        uuid: str,
+        image: ImageSource,
+        *,
+        filename: str | None = None,
+        content_type: str | None = None,
+    ) -> Campaign:
+        """Upload a campaign's image; Karla answers the campaign, its ``image_url`` set.
+
+        Not resent after an ambiguous failure. The arguments and errors are those of
+        `AsyncShops.upload_image`; ``404 campaign_not_found`` for an unknown campaign.
+        """
+        client = self._client
+        path = client._path(self._name, client._id(uuid, "uuid", method="POST"), "image")
+        return await client._upload(
+            path, Campaign, image, filename=filename, content_type=content_type, errors={}
+        )
+
+    async def upload_product_image(
+        self,
+        uuid: str,
+        position: int,
+        image: ImageSource,
+        *,
+        filename: str | None = None,
+        content_type: str | None = None,
+    ) -> Campaign:
+        """Upload the image of a product campaign's product; Karla answers the campaign.
+
+        Args:
+            uuid: the campaign.
+            position: the product's index in ``promotion_properties.products``, from 0.
+            image: as for `AsyncShops.upload_image`.
+            filename: as for `AsyncShops.upload_image`.
+            content_type: as for `AsyncShops.upload_image`.
+
+        Raises:
+            ValidationError: `position` is not an ``int`` >= 0, or the image is refused (see
+                `AsyncShops.upload_image`); nothing was sent.
+            NotFoundError: ``404 campaign_product_not_found``: the campaign has no product
+                at `position`.
+        """
+        client = self._client
+        errors: images.FieldErrors = {}
+        index = images.check_position(position, errors)
+        path = client._path(
+            self._name,
+            client._id(uuid, "uuid", method="POST"),
+            "products",
+            "..." if index is None else str(index),
+            "image",
+        )
+        return await client._upload(
+            path, Campaign, image, filename=filename, content_type=content_type, errors=errors
         )
 
 

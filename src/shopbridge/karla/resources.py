@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, Unpack
 
-from shopbridge.karla import bulk, rules
+from shopbridge.karla import bulk, images, rules
 from shopbridge.karla.models import (
     Created,
     Order,
@@ -26,6 +26,8 @@ from shopbridge.karla.models import (
 )
 from shopbridge.karla.pages import DEFAULT_PER_PAGE, Pages
 from shopbridge.karla.shop_models import (
+    ImageType,
+    ImageUpload,
     Shop,
     ShopCreate,
     ShopSettings,
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
     from shopbridge.core.bulk import PushOptions, Records
     from shopbridge.core.bulk_report import BulkReport
     from shopbridge.karla.client import AsyncKarla
+    from shopbridge.karla.images import ImageSource
 
 __all__ = ["AsyncOrders", "AsyncSettings", "AsyncShipments", "AsyncShops", "Body"]
 
@@ -176,7 +179,7 @@ class AsyncShipments(_Resource):
 
 
 class AsyncShops(_Resource):
-    """``/shops``: search, create, get, update, delete, and the integration keys."""
+    """``/shops``: search, create, get, update, delete, images and the integration keys."""
 
     def search(
         self,
@@ -219,6 +222,43 @@ class AsyncShops(_Resource):
     async def delete(self, slug: str | None = None) -> None:
         """Delete a shop (by default the client's)."""
         await self._client._delete(self._client._path(shop=slug))
+
+    async def upload_image(
+        self,
+        image_type: ImageType,
+        image: ImageSource,
+        *,
+        filename: str | None = None,
+        content_type: str | None = None,
+        slug: str | None = None,
+    ) -> ImageUpload:
+        """Upload one of a shop's images (by default the client's shop); ``multipart/form-data``.
+
+        A ``POST`` Karla does not deduplicate: after an ambiguous failure it is not resent.
+
+        Args:
+            image_type: which image: one of `IMAGE_TYPES` (``logo``, ``background``...).
+            image: the image's bytes, or the path of a file (read, and named after it).
+            filename: the name Karla sees; by default the path's, or ``image.<extension>``.
+            content_type: its media type (``image/*``); by default guessed from the name, then
+                from the first bytes.
+            slug: the shop; by default the client's.
+
+        Returns:
+            Where Karla serves the image from (`ImageUpload.url`).
+
+        Raises:
+            ValidationError: an unknown image type, an empty or unreadable image, or a media
+                type that is not ``image/*``; nothing was sent.
+            PayloadRejectedError: ``415 image_media_unsupported``: Karla cannot read the file
+                as an image.
+        """
+        errors: images.FieldErrors = {}
+        kind = images.check_image_type(image_type, errors)
+        path = self._client._path("images", kind or "...", shop=slug)
+        return await self._client._upload(
+            path, ImageUpload, image, filename=filename, content_type=content_type, errors=errors
+        )
 
     async def set_klaviyo_key(self, api_key: str) -> Any:
         """Store the shop's Klaviyo API key (``PUT /keys/klaviyo``)."""

@@ -10,18 +10,21 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal, TypeAlias
+from typing import Any, Final, Literal, TypeAlias, get_args
 
 from attrs import field, frozen
 
 from shopbridge.karla.models import Address
 
 __all__ = [
+    "IMAGE_TYPES",
     "Claim",
     "ClaimCreate",
     "ClaimItem",
     "ClaimReason",
     "ClaimUpdate",
+    "ImageType",
+    "ImageUpload",
     "Shop",
     "ShopCreate",
     "ShopSettings",
@@ -37,6 +40,10 @@ WebhookStatus: TypeAlias = Literal["active", "inactive"]
 ClaimReason: TypeAlias = Literal["partial_damage", "damage", "investigation", "support", "return"]
 ClaimStatus: TypeAlias = Literal["pending", "accepted", "rejected", "closed"]
 Resolution: TypeAlias = Literal["reorder", "refund"]
+ImageType: TypeAlias = Literal["background", "claim", "logo", "signature", "product", "voucher"]
+
+IMAGE_TYPES: Final[tuple[ImageType, ...]] = get_args(ImageType)
+"""The ``image_type`` values of ``POST /shops/{slug}/images/{image_type}``, in the spec's order."""
 
 
 def _tuple(values: Sequence[Any] | None) -> tuple[Any, ...] | None:
@@ -106,6 +113,16 @@ class Shop:
     go_live_at: datetime | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    extra: Mapping[str, Any] = _extra()
+
+
+@frozen(kw_only=True)
+class ImageUpload:
+    """A shop image as Karla answers its upload: where it is served from, and what it is."""
+
+    url: str
+    image_type: str | None = None
+    shop_slug: str | None = None
     extra: Mapping[str, Any] = _extra()
 
 

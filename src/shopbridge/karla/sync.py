@@ -8,7 +8,8 @@
             ...
 
 Each method is one call on the client's own event loop (an anyio blocking portal on a
-background thread, started on ``with`` or on first use); see `shopbridge.core.blocking`.
+background thread, started on ``with`` or on first use); see `shopbridge.core.blocking`. The
+uuid-addressed collections' twins are in `shopbridge.karla.sync_collections`, re-exported here.
 """
 
 from __future__ import annotations
@@ -21,25 +22,25 @@ from shopbridge.core.blocking import BlockingFacade
 from shopbridge.core.bulk import with_total
 from shopbridge.karla.client import DEFAULT_BASE_URL, AsyncKarla
 from shopbridge.karla.pages import DEFAULT_PER_PAGE, BlockingPages, Pages, check_paging
+from shopbridge.karla.sync_collections import (
+    Announcements,
+    Campaigns,
+    Claims,
+    Discounts,
+    Webhooks,
+    _Part,
+)
 from shopbridge.karla.table import KARLA_TABLE
 
 if TYPE_CHECKING:
     import ssl
+    from datetime import datetime
 
     from shopbridge.core.bulk import PushOptions, Records
     from shopbridge.core.bulk_report import BulkReport
     from shopbridge.core.retry import RetryPolicy
     from shopbridge.core.table import DecisionTable
-    from shopbridge.karla.marketing_models import (
-        Announcement,
-        AnnouncementCreate,
-        AnnouncementUpdate,
-        Campaign,
-        CampaignRequest,
-        Discount,
-        DiscountCreate,
-        DiscountUpdate,
-    )
+    from shopbridge.karla.images import ImageSource
     from shopbridge.karla.models import (
         Created,
         Order,
@@ -51,16 +52,12 @@ if TYPE_CHECKING:
         Tracking,
     )
     from shopbridge.karla.shop_models import (
-        Claim,
-        ClaimCreate,
-        ClaimUpdate,
+        ImageType,
+        ImageUpload,
         Shop,
         ShopCreate,
         ShopSettings,
         ShopUpdate,
-        Webhook,
-        WebhookCreate,
-        WebhookUpdate,
     )
 
 __all__ = [
@@ -158,20 +155,39 @@ class Karla(BlockingFacade[AsyncKarla]):
         return BlockingPages(fetch, page=page, per_page=per_page)
 
 
-class _Part:
-    def __init__(self, karla: Karla) -> None:
-        self._k = karla
-
-
 class Orders(_Part):
     """``/orders``: see `shopbridge.karla.resources.AsyncOrders`."""
 
     def search(
-        self, *, page: int = 1, per_page: int = DEFAULT_PER_PAGE, **filters: Any
+        self,
+        *,
+        email_id: str | None = None,
+        external_id: str | None = None,
+        order_name: str | None = None,
+        order_number: str | None = None,
+        uuid: str | None = None,
+        zip_code: str | None = None,
+        order_placed_from: datetime | None = None,
+        order_placed_to: datetime | None = None,
+        shipment_updated_since: datetime | None = None,
+        page: int = 1,
+        per_page: int = DEFAULT_PER_PAGE,
     ) -> BlockingPages[Order]:
-        """Orders matching every filter (the filters of `AsyncOrders.search`); iterate for all."""
+        """Orders matching every filter given; iterate for all, one portal call per page."""
         return self._k._pages(
-            lambda c, p, n: c.orders.search(page=p, per_page=n, **filters),
+            lambda c, p, n: c.orders.search(
+                email_id=email_id,
+                external_id=external_id,
+                order_name=order_name,
+                order_number=order_number,
+                uuid=uuid,
+                zip_code=zip_code,
+                order_placed_from=order_placed_from,
+                order_placed_to=order_placed_to,
+                shipment_updated_since=shipment_updated_since,
+                page=p,
+                per_page=n,
+            ),
             page=page,
             per_page=per_page,
             path=f"{self._k._shop_path}/orders",
@@ -219,11 +235,29 @@ class Shops(_Part):
     """``/shops``: see `shopbridge.karla.resources.AsyncShops`."""
 
     def search(
-        self, *, page: int = 1, per_page: int = DEFAULT_PER_PAGE, **filters: Any
+        self,
+        *,
+        uuid: str | None = None,
+        name: str | None = None,
+        slug: str | None = None,
+        shop_provider: str | None = None,
+        language: str | None = None,
+        organization: str | None = None,
+        page: int = 1,
+        per_page: int = DEFAULT_PER_PAGE,
     ) -> BlockingPages[Shop]:
-        """The shops the key can see."""
+        """The shops the key can see, matching every filter given."""
         return self._k._pages(
-            lambda c, p, n: c.shops.search(page=p, per_page=n, **filters),
+            lambda c, p, n: c.shops.search(
+                uuid=uuid,
+                name=name,
+                slug=slug,
+                shop_provider=shop_provider,
+                language=language,
+                organization=organization,
+                page=p,
+                per_page=n,
+            ),
             page=page,
             per_page=per_page,
             path="/shops",
@@ -244,6 +278,22 @@ class Shops(_Part):
     def delete(self, slug: str | None = None) -> None:
         """Delete a shop (by default the client's)."""
         self._k._call(lambda c: c.shops.delete(slug))
+
+    def upload_image(
+        self,
+        image_type: ImageType,
+        image: ImageSource,
+        *,
+        filename: str | None = None,
+        content_type: str | None = None,
+        slug: str | None = None,
+    ) -> ImageUpload:
+        """Upload one of a shop's images; see `AsyncShops.upload_image`."""
+        return self._k._call(
+            lambda c: c.shops.upload_image(
+                image_type, image, filename=filename, content_type=content_type, slug=slug
+            )
+        )
 
     def set_klaviyo_key(self, api_key: str) -> Any:
         """Store the shop's Klaviyo API key."""
@@ -286,161 +336,3 @@ class Settings(_Part):
     def update_trackpages(self, data: Body, *, version: int = 1) -> ShopSettings:
         """Replace the tracking pages' settings."""
         return self._k._call(lambda c: c.settings.update_trackpages(data, version=version))
-
-
-class Campaigns(_Part):
-    """``/campaigns``: see `shopbridge.karla.resources.AsyncCampaigns`."""
-
-    def search(
-        self, *, page: int = 1, per_page: int = DEFAULT_PER_PAGE, **filters: Any
-    ) -> BlockingPages[Campaign]:
-        """The shop's campaigns matching every filter given."""
-        return self._k._pages(
-            lambda c, p, n: c.campaigns.search(page=p, per_page=n, **filters),
-            page=page,
-            per_page=per_page,
-            path=f"{self._k._shop_path}/campaigns",
-        )
-
-    def create(self, campaign: CampaignRequest | Body) -> Created[Campaign]:
-        """Create a campaign."""
-        return self._k._call(lambda c: c.campaigns.create(campaign))
-
-    def create_many(self, campaigns: Records, **options: Unpack[PushOptions]) -> BulkReport:
-        """Create every campaign of a stream; see `AsyncCampaigns.create_many`."""
-        return self._k._call_with_records(
-            lambda c, records, size: c.campaigns.create_many(records, **with_total(options, size)),
-            campaigns,
-        )
-
-    def replace(self, uuid: str, campaign: CampaignRequest | Body) -> Campaign:
-        """Replace a campaign whole."""
-        return self._k._call(lambda c: c.campaigns.replace(uuid, campaign))
-
-    def delete(self, uuid: str) -> None:
-        """Delete a campaign."""
-        self._k._call(lambda c: c.campaigns.delete(uuid))
-
-
-class Discounts(_Part):
-    """``/discounts``: see `shopbridge.karla.resources.AsyncDiscounts`."""
-
-    def search(
-        self, *, page: int = 1, per_page: int = DEFAULT_PER_PAGE, **filters: Any
-    ) -> BlockingPages[Discount]:
-        """The shop's discounts matching every filter given."""
-        return self._k._pages(
-            lambda c, p, n: c.discounts.search(page=p, per_page=n, **filters),
-            page=page,
-            per_page=per_page,
-            path=f"{self._k._shop_path}/discounts",
-        )
-
-    def create(self, discount: DiscountCreate | Body) -> Created[Discount]:
-        """Create a discount."""
-        return self._k._call(lambda c: c.discounts.create(discount))
-
-    def create_many(self, discounts: Records, **options: Unpack[PushOptions]) -> BulkReport:
-        """Create every discount of a stream; see `AsyncCampaigns.create_many`."""
-        return self._k._call_with_records(
-            lambda c, records, size: c.discounts.create_many(records, **with_total(options, size)),
-            discounts,
-        )
-
-    def update(self, uuid: str, changes: DiscountUpdate | Body) -> Discount:
-        """Change a discount."""
-        return self._k._call(lambda c: c.discounts.update(uuid, changes))
-
-    def delete(self, uuid: str) -> None:
-        """Delete a discount."""
-        self._k._call(lambda c: c.discounts.delete(uuid))
-
-
-class Announcements(_Part):
-    """``/announcements``: see `shopbridge.karla.resources.AsyncAnnouncements`."""
-
-    def search(
-        self, *, page: int = 1, per_page: int = DEFAULT_PER_PAGE, **filters: Any
-    ) -> BlockingPages[Announcement]:
-        """The shop's announcements matching every filter given."""
-        return self._k._pages(
-            lambda c, p, n: c.announcements.search(page=p, per_page=n, **filters),
-            page=page,
-            per_page=per_page,
-            path=f"{self._k._shop_path}/announcements",
-        )
-
-    def create(self, announcement: AnnouncementCreate | Body) -> Created[Announcement]:
-        """Create an announcement."""
-        return self._k._call(lambda c: c.announcements.create(announcement))
-
-    def create_many(self, announcements: Records, **options: Unpack[PushOptions]) -> BulkReport:
-        """Create every announcement of a stream; see `AsyncCampaigns.create_many`."""
-        return self._k._call_with_records(
-            lambda c, records, size: c.announcements.create_many(
-                records, **with_total(options, size)
-            ),
-            announcements,
-        )
-
-    def update(self, uuid: str, changes: AnnouncementUpdate | Body) -> Announcement:
-        """Change an announcement."""
-        return self._k._call(lambda c: c.announcements.update(uuid, changes))
-
-    def delete(self, uuid: str) -> None:
-        """Delete an announcement."""
-        self._k._call(lambda c: c.announcements.delete(uuid))
-
-
-class Webhooks(_Part):
-    """``/webhooks``: see `shopbridge.karla.resources.AsyncWebhooks`."""
-
-    def search(
-        self, *, page: int = 1, per_page: int = DEFAULT_PER_PAGE, **filters: Any
-    ) -> BlockingPages[Webhook]:
-        """The shop's webhooks matching every filter given."""
-        return self._k._pages(
-            lambda c, p, n: c.webhooks.search(page=p, per_page=n, **filters),
-            page=page,
-            per_page=per_page,
-            path=f"{self._k._shop_path}/webhooks",
-        )
-
-    def create(self, webhook: WebhookCreate | Body) -> Created[Webhook]:
-        """Subscribe a URL."""
-        return self._k._call(lambda c: c.webhooks.create(webhook))
-
-    def update(self, uuid: str, changes: WebhookUpdate | Body) -> Webhook:
-        """Change a webhook."""
-        return self._k._call(lambda c: c.webhooks.update(uuid, changes))
-
-    def delete(self, uuid: str) -> None:
-        """Delete a webhook."""
-        self._k._call(lambda c: c.webhooks.delete(uuid))
-
-
-class Claims(_Part):
-    """``/claims``: see `shopbridge.karla.resources.AsyncClaims`."""
-
-    def search(
-        self, *, page: int = 1, per_page: int = DEFAULT_PER_PAGE, **filters: Any
-    ) -> BlockingPages[Claim]:
-        """The shop's claims matching every filter given."""
-        return self._k._pages(
-            lambda c, p, n: c.claims.search(page=p, per_page=n, **filters),
-            page=page,
-            per_page=per_page,
-            path=f"{self._k._shop_path}/claims",
-        )
-
-    def create(self, claim: ClaimCreate | Body) -> Created[Claim]:
-        """Open a claim."""
-        return self._k._call(lambda c: c.claims.create(claim))
-
-    def update(self, uuid: str, changes: ClaimUpdate | Body) -> Claim:
-        """Change a claim's resolution preference or status."""
-        return self._k._call(lambda c: c.claims.update(uuid, changes))
-
-    def delete(self, uuid: str) -> None:
-        """Delete a claim."""
-        self._k._call(lambda c: c.claims.delete(uuid))
