@@ -240,7 +240,7 @@ class Transport:
         Args:
             method: the HTTP method.
             path: the path below the base URL, already percent-encoded.
-            body: the JSON body, already encoded, or ``None``.
+            body: the body, already encoded (JSON, or multipart), or ``None``.
             time_limit: seconds for the whole attempt, connection included.
             headers: extra headers for this request.
 
