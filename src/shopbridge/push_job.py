@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from attrs import frozen
 
 from shopbridge._sandbox.ratelimit import RateLimit
+from shopbridge.core.bulk_report import records
 from shopbridge.core.sources import InputFormat
 
 if TYPE_CHECKING:
@@ -190,12 +191,12 @@ def show_report(console: Console, reports: list[BulkReport], table: Any) -> None
             console.print(f"[bold red]{report.resource}: {report.stopped}[/]")
         if report.resumed_from:
             console.print(
-                f"{report.resource}: resumed; {report.resumed_from} records were settled by "
+                f"{report.resource}: resumed; {records(report.resumed_from)} settled by "
                 "earlier runs and not sent again"
             )
         if report.dead_letter is not None:
             console.print(
-                f"{report.resource}: {report.dead_lettered} records did not reach done; "
+                f"{report.resource}: {records(report.dead_lettered)} did not reach done; "
                 f"they are in the dead letter [bold]{report.dead_letter}[/] (fix them, then "
                 "push that file again)"
             )

@@ -29,6 +29,7 @@ __all__ = [
     "BulkProgress",
     "BulkReport",
     "Settled",
+    "records",
     "settle",
     "settled_from_error",
 ]
@@ -165,6 +166,11 @@ async def settle(
     return success(result)
 
 
+def records(count: int) -> str:
+    """``1 record``, ``2 records``: for messages."""
+    return f"{count} record" if count == 1 else f"{count} records"
+
+
 def _frozen_counts(value: Mapping[BulkOutcome, int]) -> Mapping[BulkOutcome, int]:
     return MappingProxyType({outcome: value.get(outcome, 0) for outcome in BulkOutcome})
 
@@ -263,14 +269,14 @@ class BulkReport:
             if count
         )
         lines = [
-            f"{self.resource}: {self.total} records: {counts or 'none'}",
+            f"{self.resource}: {records(self.total)}: {counts or 'none'}",
             f"{self.elapsed:.1f} s, {self.records_per_second:.1f} records/s, "
             f"{self.retries} retries, {self.rate_limited} 429s met",
         ]
         if self.resumed_from:
-            lines.append(f"resumed: {self.resumed_from} records were settled by earlier runs")
+            lines.append(f"resumed: {records(self.resumed_from)} settled by earlier runs")
         if self.stopped:
             lines.append(f"stopped: {self.stopped}")
         if self.dead_letter is not None and self.dead_lettered:
-            lines.append(f"dead letter: {self.dead_lettered} records in {self.dead_letter}")
+            lines.append(f"dead letter: {records(self.dead_lettered)} in {self.dead_letter}")
         return "\n".join(lines)
