@@ -25,7 +25,6 @@ flight when it died. Upserts being idempotent, re-sending them is harmless.
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sized
 from pathlib import Path
@@ -54,7 +53,6 @@ __all__ = [
     "with_total",
 ]
 
-logger = logging.getLogger("shopbridge.bulk")
 
 ProgressCallback = Callable[[BulkProgress], None]
 """Receives the progress events of a run, on the event loop's thread."""
