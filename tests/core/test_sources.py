@@ -98,6 +98,16 @@ async def test_csv_rows_that_cannot_be_read_keep_their_line(tmp_path: Path) -> N
     assert [item.position for item in items] == list(range(len(items)))
 
 
+async def test_a_csv_field_over_the_size_limit_is_a_rejected_row(tmp_path: Path) -> None:
+    path = tmp_path / "huge.csv"
+    path.write_text("a,b\n1," + "x" * 200_000 + "\n2,3\n")
+    assert count_records(path) is None  # no total for progress; the run still reads it
+    items = await read(path)
+    assert items[0].problem is not None
+    assert items[0].problem.startswith("line 2: the CSV row cannot be read")
+    assert items[-1].record == {"a": "2", "b": "3"}
+
+
 @pytest.mark.parametrize(
     ("header", "message"),
     [

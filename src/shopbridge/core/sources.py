@@ -172,7 +172,11 @@ def count_records(path: str | os.PathLike[str], format: InputFormat | None = Non
         if kind == "jsonl":
             return sum(1 for line in file if line.strip())
         text = io.TextIOWrapper(file, encoding="utf-8-sig", errors="replace", newline="")
-        return max(sum(1 for _ in csv.reader(text)) - 1, 0)
+        try:
+            return max(sum(1 for _ in csv.reader(text)) - 1, 0)
+        except csv.Error:
+            return None  # the run reports the row that cannot be read; progress goes without
+
 
 
 async def items_from(
