@@ -178,7 +178,6 @@ def count_records(path: str | os.PathLike[str], format: InputFormat | None = Non
             return None  # the run reports the row that cannot be read; progress goes without
 
 
-
 async def items_from(
     records: str | os.PathLike[str] | Iterable[Any] | AsyncIterable[Any],
     *,
