@@ -7,12 +7,20 @@ quietly open a new session that nothing ever closes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
+
+from cattrs import BaseValidationError
+
+from shopbridge.core.errors import RequestFailedError
+from shopbridge.core.verdict import Action, Verdict
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from types import TracebackType
 
-    from shopbridge.core.engine import Engine
+    from shopbridge.core.engine import Engine, Reply
+
+_T = TypeVar("_T")
 
 __all__ = ["EngineClient"]
 
@@ -22,6 +30,10 @@ class EngineClient:
 
     _engine: Engine
     _closed: bool = False
+    _api_name: ClassVar[str]
+    """The API's name, for messages and rule names (``Kanal``)."""
+    _unreadable_consequence: ClassVar[str]
+    """What an answer that cannot be read means for the request, in words."""
 
     async def __aenter__(self) -> Self:
         await self._engine.transport.open()
@@ -49,3 +61,23 @@ class EngineClient:
         if self._closed:
             msg = f"this {type(self).__name__} is closed; create a new one"
             raise RuntimeError(msg)
+
+    def _decode(self, reply: Reply, read: Callable[[Any], _T], *, method: str, path: str) -> _T:
+        """`read` the reply's JSON into a model, or fail with the verdict that says why.
+
+        Raises:
+            RequestFailedError: the 2xx answer is not the documented body.
+        """
+        try:
+            return read(reply.data)
+        except (BaseValidationError, ValueError, TypeError, KeyError, AttributeError):
+            verdict = Verdict(
+                action=Action.FAIL,
+                reason=f"{self._api_name} answered {reply.status} but not with the documented "
+                f"body; {self._unreadable_consequence}",
+                rule=f"{self._api_name.lower()}-unreadable-answer",
+                status=reply.status,
+            )
+            raise RequestFailedError(
+                verdict, method=method, path=path, attempts=reply.attempts
+            ) from None

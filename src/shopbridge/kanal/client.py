@@ -18,16 +18,13 @@ from collections.abc import Awaitable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import quote
 
-from cattrs import BaseValidationError
-
 from shopbridge._version import VERSION
 from shopbridge.core.engine import Engine, Reply, Request
-from shopbridge.core.errors import ConfigurationError, RequestFailedError, ValidationError
+from shopbridge.core.errors import ConfigurationError, ValidationError
 from shopbridge.core.lifecycle import EngineClient
 from shopbridge.core.pacing import Pacer
 from shopbridge.core.retry import RetryPolicy
 from shopbridge.core.transport import Transport, check_base_url, user_agent
-from shopbridge.core.verdict import Action, Verdict
 from shopbridge.kanal import rules
 from shopbridge.kanal._wire import from_wire, to_wire, to_wire_mapping
 from shopbridge.kanal.models import (
@@ -106,6 +103,11 @@ class AsyncKanal(EngineClient):
         unknown_fields: ``"reject"`` (the default) refuses a field Kanal does not know, which
             Kanal would silently ignore; ``"send"`` sends it anyway.
     """
+
+    _api_name = "Kanal"
+    _unreadable_consequence = (
+        "the write was most likely applied, and resending it is safe (idempotent)."
+    )
 
     def __init__(
         self,
@@ -227,19 +229,7 @@ class AsyncKanal(EngineClient):
         )
 
     def _read(self, reply: Reply, cls: type[_T], *, method: str, path: str) -> _T:
-        try:
-            return from_wire(reply.data, cls)
-        except (BaseValidationError, ValueError, TypeError, KeyError, AttributeError):
-            verdict = Verdict(
-                action=Action.FAIL,
-                reason=f"Kanal answered {reply.status} but not with the documented body; the "
-                "write was most likely applied, and resending it is safe (idempotent).",
-                rule="kanal-unreadable-answer",
-                status=reply.status,
-            )
-            raise RequestFailedError(
-                verdict, method=method, path=path, attempts=reply.attempts
-            ) from None
+        return self._decode(reply, lambda data: from_wire(data, cls), method=method, path=path)
 
     async def _upsert(
         self, collection: str, schema: rules.Schema, record: object, model: type, cls: type[_T]

@@ -26,17 +26,15 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import quote, urlencode
 
-from cattrs import BaseValidationError
-
 from shopbridge._version import VERSION
 from shopbridge.core.engine import Engine, Reply, Request
-from shopbridge.core.errors import ConfigurationError, RequestFailedError, ValidationError
+from shopbridge.core.errors import ConfigurationError, ValidationError
 from shopbridge.core.lifecycle import EngineClient
 from shopbridge.core.multipart import encode_file
 from shopbridge.core.pacing import Pacer
 from shopbridge.core.retry import RetryPolicy
 from shopbridge.core.transport import Transport, check_base_url, user_agent
-from shopbridge.core.verdict import Action, Verdict
+from shopbridge.core.verdict import Action
 from shopbridge.karla import images, rules
 from shopbridge.karla._wire import from_wire, to_wire, unwrap
 from shopbridge.karla.collection_resources import (
@@ -113,6 +111,9 @@ class AsyncKarla(EngineClient):
         unknown_fields: ``"reject"`` (the default) refuses a field Karla does not know, which
             FastAPI would silently drop; ``"send"`` sends it anyway.
     """
+
+    _api_name = "Karla"
+    _unreadable_consequence = "the request was most likely applied."
 
     def __init__(
         self,
@@ -243,22 +244,11 @@ class AsyncKarla(EngineClient):
         )
 
     def _read(self, reply: Reply, cls: type[_T], *, method: str, path: str) -> _T:
-        data = unwrap(reply.data)
         if cls is object:  # an untyped answer: the JSON as it came
-            return data  # type: ignore[no-any-return]
-        try:
-            return from_wire(data, cls)
-        except (BaseValidationError, ValueError, TypeError, KeyError, AttributeError):
-            verdict = Verdict(
-                action=Action.FAIL,
-                reason=f"Karla answered {reply.status} but not with the documented body; the "
-                "request was most likely applied.",
-                rule="karla-unreadable-answer",
-                status=reply.status,
-            )
-            raise RequestFailedError(
-                verdict, method=method, path=path, attempts=reply.attempts
-            ) from None
+            return unwrap(reply.data)  # type: ignore[no-any-return]
+        return self._decode(
+            reply, lambda raw: from_wire(unwrap(raw), cls), method=method, path=path
+        )
 
     async def _call(
         self,
