@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.client
 import re
-import select
 import signal
 import subprocess
 import sys
@@ -15,16 +14,10 @@ from click.testing import CliRunner
 
 from shopbridge.cli import main
 from shopbridge.kanal.sandbox import DEFAULT_API_KEY, KanalSandbox
+from tests._sandbox.processes import first_line
 
 BASE_URL = re.compile(r"http://127\.0\.0\.1:(\d+)/api/v1")
 COMMAND = [sys.executable, "-m", "shopbridge", "sandbox", "kanal"]
-
-
-def _first_line(process: subprocess.Popen[str], seconds: float = 20.0) -> str:
-    assert process.stdout is not None
-    ready, _, _ = select.select([process.stdout], [], [], seconds)
-    assert ready, "the sandbox printed nothing"
-    return process.stdout.readline()
 
 
 def _post_customer(base_url: str) -> int:
@@ -58,7 +51,7 @@ def test_the_first_line_has_the_base_url_and_a_signal_stops_it(signum: signal.Si
         text=True,
     ) as process:
         try:
-            line = _first_line(process)
+            line = first_line(process)
             match = BASE_URL.search(line)
             assert match is not None, line
             assert _post_customer(match.group(0)) == 201

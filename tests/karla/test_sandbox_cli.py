@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.client
 import re
-import select
 import signal
 import subprocess
 import sys
@@ -15,17 +14,11 @@ from click.testing import CliRunner
 
 from shopbridge.cli import main
 from shopbridge.karla.sandbox import DEFAULT_API_KEY, DEFAULT_SHOP, DEFAULT_USERNAME
+from tests._sandbox.processes import first_line
 from tests.karla.test_sandbox import basic
 
 BASE_URL = re.compile(r"http://127\.0\.0\.1:(\d+)/v1")
 COMMAND = [sys.executable, "-m", "shopbridge", "sandbox", "karla"]
-
-
-def _first_line(process: subprocess.Popen[str], seconds: float = 20.0) -> str:
-    assert process.stdout is not None
-    ready, _, _ = select.select([process.stdout], [], [], seconds)
-    assert ready, "the sandbox printed nothing"
-    return process.stdout.readline()
 
 
 def _get_shop(base_url: str) -> int:
@@ -54,7 +47,7 @@ def test_the_first_line_has_the_base_url_and_sigterm_stops_it() -> None:
         text=True,
     ) as process:
         try:
-            line = _first_line(process)
+            line = first_line(process)
             match = BASE_URL.search(line)
             assert match is not None, line
             assert _get_shop(match.group(0)) == 200
