@@ -36,7 +36,7 @@ import aiohttp
 import orjson
 
 from harness import API_KEY, STORE_ID, order, pin, sandbox_process, write_section
-from shopbridge.core.outcome import HttpResponse, RequestFacts
+from shopbridge.core.sansio._outcome import HttpResponse, RequestFacts
 from shopbridge.kanal import KANAL_TABLE, AsyncKanal, Kanal, parse_error
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from shopbridge import KANAL_TABLE, KARLA_TABLE, DecisionTable
-from shopbridge.cli import main
+from shopbridge.cli._commands import main
 
 
 @pytest.mark.parametrize(("api", "table"), [("kanal", KANAL_TABLE), ("karla", KARLA_TABLE)])

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 from click.testing import CliRunner
 
-from shopbridge.cli import main
+from shopbridge.cli._commands import main
 from shopbridge.kanal.sandbox import DEFAULT_API_KEY, DEFAULT_STORE_ID, KanalSandbox
 from shopbridge.karla.sandbox import DEFAULT_API_KEY as KARLA_API_KEY
 from shopbridge.karla.sandbox import KarlaSandbox

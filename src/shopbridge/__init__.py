@@ -11,10 +11,7 @@ in `shopbridge.testing`.
 from __future__ import annotations
 
 from shopbridge._version import VERSION
-from shopbridge.core.bulk import PushOptions
-from shopbridge.core.bulk_report import BulkOutcome, BulkProgress, BulkReport
-from shopbridge.core.checkpoint import CheckpointError
-from shopbridge.core.errors import (
+from shopbridge.core._errors import (
     BlockingCallInEventLoopWarning,
     ConfigurationError,
     ConflictError,
@@ -28,17 +25,20 @@ from shopbridge.core.errors import (
     TransientError,
     ValidationError,
 )
-from shopbridge.core.outcome import (
+from shopbridge.core._retry import RetryPolicy
+from shopbridge.core.bulk._files import CheckpointError
+from shopbridge.core.bulk._push import PushOptions
+from shopbridge.core.bulk._report import BulkOutcome, BulkProgress, BulkReport
+from shopbridge.core.bulk._sources import InputError
+from shopbridge.core.sansio._outcome import (
     ErrorBody,
     FailureKind,
     HttpResponse,
     RequestFacts,
     TransportFailure,
 )
-from shopbridge.core.retry import RetryPolicy
-from shopbridge.core.sources import InputError
-from shopbridge.core.table import DecisionTable, Rule, decide
-from shopbridge.core.verdict import Action, Verdict, WaitSource
+from shopbridge.core.sansio._table import DecisionTable, Rule, decide
+from shopbridge.core.sansio._verdict import Action, Verdict, WaitSource
 from shopbridge.kanal import (
     KANAL_TABLE,
     UNSET,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shopbridge.cli import main
+from shopbridge.cli._commands import main
 
 if __name__ == "__main__":
     main(prog_name="shopbridge")

@@ -14,10 +14,10 @@ import anyio
 import anyio.lowlevel
 import pytest
 
-from shopbridge.core.bulk import run_bulk
-from shopbridge.core.bulk_report import BulkOutcome, Settled
-from shopbridge.core.errors import ConfigurationError
-from shopbridge.core.sources import items_from
+from shopbridge.core._errors import ConfigurationError
+from shopbridge.core.bulk._push import run_bulk
+from shopbridge.core.bulk._report import BulkOutcome, Settled
+from shopbridge.core.bulk._sources import items_from
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

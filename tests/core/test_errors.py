@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shopbridge.core.errors import (
+from shopbridge.core._errors import (
     ConfigurationError,
     ConflictError,
     CredentialsRejectedError,
@@ -18,8 +18,8 @@ from shopbridge.core.errors import (
     ValidationError,
     error_class_for,
 )
-from shopbridge.core.outcome import ErrorBody, FailureKind
-from shopbridge.core.verdict import Action, Verdict, WaitSource
+from shopbridge.core.sansio._outcome import ErrorBody, FailureKind
+from shopbridge.core.sansio._verdict import Action, Verdict, WaitSource
 
 REJECTED = Verdict(
     action=Action.FIX_PAYLOAD,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from shopbridge.core.engine import Reply
-from shopbridge.core.errors import RequestFailedError
-from shopbridge.core.verdict import Action, Verdict
+from shopbridge.core._engine import Reply
+from shopbridge.core._errors import RequestFailedError
+from shopbridge.core.sansio._verdict import Action, Verdict
 from shopbridge.kanal import AsyncKanal, OrderRecord
 from shopbridge.karla import AsyncKarla
-from shopbridge.karla.shop_models import Shop
+from shopbridge.karla._shop_models import Shop
 
 pytestmark = pytest.mark.anyio
 

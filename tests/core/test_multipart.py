@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shopbridge.core.multipart import encode_file, is_media_type
+from shopbridge.core.sansio._multipart import encode_file, is_media_type
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) + b"\r\n--not-the-boundary\r\n\r\n"
 

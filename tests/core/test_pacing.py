@@ -8,8 +8,8 @@ import time
 import anyio
 import pytest
 
-from shopbridge.core.pacing import Pacer, PacingTimeoutError, StoreLimiter, Ticket
-from shopbridge.core.waits import RateLimitState
+from shopbridge.core._pacing import Pacer, PacingTimeoutError, StoreLimiter, Ticket
+from shopbridge.core.sansio._waits import RateLimitState
 
 pytestmark = pytest.mark.anyio
 

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shopbridge.core.retry import Plan, Retrier, RetryPolicy, RetrySignal, RetryState
-from shopbridge.core.verdict import Action, Verdict, WaitSource
+from shopbridge.core._retry import Plan, Retrier, RetryPolicy, RetrySignal, RetryState
+from shopbridge.core.sansio._verdict import Action, Verdict, WaitSource
 
 BACKOFF = Verdict(action=Action.BACKOFF, reason="transient", rule="test-5xx", status=503)
 PAYLOAD = Verdict(action=Action.FIX_PAYLOAD, reason="bad record", rule="test-422", status=422)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from shopbridge.core.sources import (
+from shopbridge.core.bulk._sources import (
     InputError,
     InputItem,
     count_records,

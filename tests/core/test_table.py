@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from shopbridge.core.generic_rules import GENERIC_HTTP_RULES, NETWORK_RULES
-from shopbridge.core.outcome import (
+from shopbridge.core.sansio._http_rules import GENERIC_HTTP_RULES, NETWORK_RULES
+from shopbridge.core.sansio._outcome import (
     ErrorBody,
     FailureKind,
     HttpResponse,
@@ -19,15 +19,15 @@ from shopbridge.core.outcome import (
     RequestFacts,
     TransportFailure,
 )
-from shopbridge.core.table import (
+from shopbridge.core.sansio._table import (
     DecisionTable,
     Rule,
     chain,
     decide,
     is_ambiguous,
 )
-from shopbridge.core.verdict import Action, Verdict, WaitSource
-from shopbridge.core.waits import MAX_SERVER_WAIT
+from shopbridge.core.sansio._verdict import Action, Verdict, WaitSource
+from shopbridge.core.sansio._waits import MAX_SERVER_WAIT
 
 NOW = 1_800_000_000.0
 

@@ -11,15 +11,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 from aiohttp import web
 
-from shopbridge.core.errors import ConfigurationError
-from shopbridge.core.outcome import FailureKind
-from shopbridge.core.transport import (
+from shopbridge.core._errors import ConfigurationError
+from shopbridge.core._transport import (
     RawResponse,
     Transport,
     TransportError,
     check_base_url,
     is_loopback,
 )
+from shopbridge.core.sansio._outcome import FailureKind
 
 # check_base_url and is_loopback
 

@@ -12,8 +12,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from shopbridge.core.verdict import WaitSource
-from shopbridge.core.waits import (
+from shopbridge.core.sansio._verdict import WaitSource
+from shopbridge.core.sansio._waits import (
     EPOCH_THRESHOLD,
     MAX_SERVER_WAIT,
     RateLimitState,

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import pytest
 
-from shopbridge.core.bulk_report import BulkOutcome, BulkProgress
-from shopbridge.core.checkpoint import CheckpointError
+from shopbridge.core.bulk._files import CheckpointError
+from shopbridge.core.bulk._report import BulkOutcome, BulkProgress
 from shopbridge.kanal import AsyncKanal, Customer, Kanal, Order
 from shopbridge.kanal.sandbox import (
     DEFAULT_API_KEY,

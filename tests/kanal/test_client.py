@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import pytest
 
-from shopbridge.core.errors import (
+from shopbridge.core._errors import (
     ConfigurationError,
     CredentialsRejectedError,
     NotFoundError,
@@ -18,8 +18,8 @@ from shopbridge.core.errors import (
     RequestFailedError,
     ValidationError,
 )
-from shopbridge.core.retry import RetryPolicy
-from shopbridge.core.verdict import Action
+from shopbridge.core._retry import RetryPolicy
+from shopbridge.core.sansio._verdict import Action
 from shopbridge.kanal import (
     AsyncKanal,
     Checkout,

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from shopbridge.kanal import rules as rules_module
-from shopbridge.kanal.rules import (
+from shopbridge.kanal._validation import schemas as rules_module
+from shopbridge.kanal._validation.schemas import (
     CHECKOUT,
     CHECKOUT_STATUSES,
     CHECKOUT_UPDATE,

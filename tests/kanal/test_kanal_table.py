@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shopbridge.core.outcome import (
+from shopbridge.core.sansio._outcome import (
     ErrorBody,
     FailureKind,
     HttpResponse,
@@ -16,10 +16,10 @@ from shopbridge.core.outcome import (
     RequestFacts,
     TransportFailure,
 )
-from shopbridge.core.table import decide
-from shopbridge.core.verdict import Action, Verdict, WaitSource
-from shopbridge.core.waits import MAX_SERVER_WAIT
-from shopbridge.kanal.table import ERROR_KEYS, KANAL_TABLE, parse_error
+from shopbridge.core.sansio._table import decide
+from shopbridge.core.sansio._verdict import Action, Verdict, WaitSource
+from shopbridge.core.sansio._waits import MAX_SERVER_WAIT
+from shopbridge.kanal._table import ERROR_KEYS, KANAL_TABLE, parse_error
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

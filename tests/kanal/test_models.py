@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shopbridge.core.engine import encode_json
+from shopbridge.core._engine import encode_json
 from shopbridge.kanal import (
     UNSET,
     Checkout,
@@ -28,8 +28,8 @@ from shopbridge.kanal import (
     ShipmentRecord,
     Unset,
 )
+from shopbridge.kanal._validation.schemas import CHECKOUT_STATUSES, SHIPMENT_STATUSES
 from shopbridge.kanal._wire import from_wire, to_wire, to_wire_mapping
-from shopbridge.kanal.rules import CHECKOUT_STATUSES, SHIPMENT_STATUSES
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

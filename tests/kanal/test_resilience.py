@@ -18,10 +18,10 @@ import anyio
 import pytest
 
 from shopbridge._sandbox.faults import FaultInjector
-from shopbridge.core.errors import RateLimitedError, RequestFailedError, TransientError
-from shopbridge.core.retry import RetryPolicy
-from shopbridge.core.table import Rule
-from shopbridge.core.verdict import Action, WaitSource
+from shopbridge.core._errors import RateLimitedError, RequestFailedError, TransientError
+from shopbridge.core._retry import RetryPolicy
+from shopbridge.core.sansio._table import Rule
+from shopbridge.core.sansio._verdict import Action, WaitSource
 from shopbridge.kanal import KANAL_TABLE, AsyncKanal, Customer, Order
 from shopbridge.kanal.sandbox import (
     DEFAULT_API_KEY,

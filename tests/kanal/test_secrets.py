@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from shopbridge.core.errors import (
+from shopbridge.core._errors import (
     ConfigurationError,
     CredentialsRejectedError,
     NotFoundError,
@@ -20,7 +20,7 @@ from shopbridge.core.errors import (
     TransientError,
     ValidationError,
 )
-from shopbridge.core.retry import RetryPolicy
+from shopbridge.core._retry import RetryPolicy
 from shopbridge.kanal import AsyncKanal, Customer, Kanal, Order, OrderUpdate
 from shopbridge.kanal.sandbox import (
     DEFAULT_ACCOUNTS,

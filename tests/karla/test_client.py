@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from shopbridge.core.errors import (
+from shopbridge.core._errors import (
     ConfigurationError,
     ConflictError,
     CredentialsRejectedError,
@@ -14,7 +14,7 @@ from shopbridge.core.errors import (
     PayloadRejectedError,
     ValidationError,
 )
-from shopbridge.core.verdict import Action
+from shopbridge.core.sansio._verdict import Action
 from shopbridge.karla import (
     Address,
     AnnouncementCreate,

@@ -1,6 +1,6 @@
 """Karla's image uploads end to end: shop images, campaign and product images (spec §2.4, §2.6).
 
-Multipart bodies built by `shopbridge.core.multipart`, sent through the engine, read by the
+Multipart bodies built by `shopbridge.core.sansio._multipart`, sent through the engine, read by the
 sandbox's own parser (the stdlib's), and answered as Karla would.
 """
 
@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from shopbridge.core.errors import (
+from shopbridge.core._errors import (
     NotFoundError,
     PayloadRejectedError,
     RequestFailedError,
     ValidationError,
 )
-from shopbridge.core.verdict import Action
+from shopbridge.core.sansio._verdict import Action
 from shopbridge.karla import (
     IMAGE_TYPES,
     AsyncKarla,
@@ -25,7 +25,7 @@ from shopbridge.karla import (
     ImageUpload,
     Karla,
 )
-from shopbridge.karla.images import load_image
+from shopbridge.karla._images import load_image
 from shopbridge.karla.sandbox import DEFAULT_API_KEY, DEFAULT_SHOP, DEFAULT_USERNAME, KarlaSandbox
 from tests.karla.conftest import FAST
 from tests.karla.test_resilience import DROP_AFTER, seed_for

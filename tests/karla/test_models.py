@@ -17,8 +17,8 @@ from shopbridge.karla import (
     Product,
     Webhook,
     WebhookCreate,
-    rules,
 )
+from shopbridge.karla import _validation as rules
 from shopbridge.karla._wire import from_wire, to_wire, unwrap
 
 PLACED = datetime(2026, 5, 18, 10, tzinfo=UTC)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from shopbridge.core.errors import ValidationError
+from shopbridge.core._errors import ValidationError
 from shopbridge.karla import BlockingPages, Pages
-from shopbridge.karla.pages import check_paging
+from shopbridge.karla._pages import check_paging
 
 pytestmark = pytest.mark.anyio
 

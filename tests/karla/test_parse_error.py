@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shopbridge.core.outcome import ErrorBody
+from shopbridge.core.sansio._outcome import ErrorBody
 from shopbridge.karla import parse_error
 
 

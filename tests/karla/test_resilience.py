@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from shopbridge._sandbox.faults import FaultInjector, Faults
-from shopbridge.core.errors import (
+from shopbridge.core._errors import (
     ConflictError,
     CredentialsRejectedError,
     NotFoundError,
@@ -17,7 +17,7 @@ from shopbridge.core.errors import (
     RequestFailedError,
     error_class_for,
 )
-from shopbridge.core.verdict import Action
+from shopbridge.core.sansio._verdict import Action
 from shopbridge.karla import (
     ERROR_KEYS,
     KARLA_TABLE,

@@ -14,6 +14,7 @@ from attrs import frozen
 from multidict import CIMultiDictProxy
 from yarl import URL
 
+from shopbridge.karla._table import ERROR_KEYS
 from shopbridge.karla.sandbox import (
     ALL_SHOPS,
     DEFAULT_API_KEY,
@@ -29,7 +30,6 @@ from shopbridge.karla.sandbox import (
     KarlaSandbox,
     KarlaShop,
 )
-from shopbridge.karla.table import ERROR_KEYS
 
 pytestmark = pytest.mark.anyio
 

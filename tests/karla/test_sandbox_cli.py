@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from click.testing import CliRunner
 
-from shopbridge.cli import main
+from shopbridge.cli._commands import main
 from shopbridge.karla.sandbox import DEFAULT_API_KEY, DEFAULT_SHOP, DEFAULT_USERNAME
 from tests._sandbox.processes import first_line
 from tests.karla.test_sandbox import basic

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from shopbridge.core.errors import ConflictError, CredentialsRejectedError, ValidationError
+from shopbridge.core._errors import ConflictError, CredentialsRejectedError, ValidationError
 from shopbridge.karla import (
     Address,
     AnnouncementCreate,

@@ -9,22 +9,22 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shopbridge.core.outcome import (
+from shopbridge.core.sansio._outcome import (
     ErrorBody,
     FailureKind,
     HttpResponse,
     RequestFacts,
     TransportFailure,
 )
-from shopbridge.core.table import decide, is_ambiguous
-from shopbridge.core.verdict import Action, Verdict, WaitSource
-from shopbridge.core.waits import MAX_SERVER_WAIT
+from shopbridge.core.sansio._table import decide, is_ambiguous
+from shopbridge.core.sansio._verdict import Action, Verdict, WaitSource
+from shopbridge.core.sansio._waits import MAX_SERVER_WAIT
 from shopbridge.karla import ERROR_KEYS, KARLA_TABLE, parse_error
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
-    from shopbridge.core.outcome import Outcome
+    from shopbridge.core.sansio._outcome import Outcome
 
 NOW = 1_700_000_000.0
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from shopbridge.core.blocking import BlockingFacade
-from shopbridge.core.bulk import PushOptions, push_records, records_as_json, run_bulk
-from shopbridge.core.bulk_report import BulkOutcome, BulkProgress, BulkReport, Settled, settle
-from shopbridge.core.checkpoint import CheckpointError
-from shopbridge.core.engine import Engine, EngineCounters, Reply, Request
-from shopbridge.core.errors import (
+from shopbridge.core._blocking import BlockingFacade
+from shopbridge.core._client_base import EngineClient
+from shopbridge.core._engine import Engine, EngineCounters, Reply, Request
+from shopbridge.core._errors import (
     BlockingCallInEventLoopWarning,
     ConfigurationError,
     ConflictError,
@@ -21,8 +19,13 @@ from shopbridge.core.errors import (
     TransientError,
     ValidationError,
 )
-from shopbridge.core.lifecycle import EngineClient
-from shopbridge.core.outcome import (
+from shopbridge.core._pacing import Pacer, StoreLimiter
+from shopbridge.core._retry import RetryPolicy
+from shopbridge.core.bulk._files import CheckpointError
+from shopbridge.core.bulk._push import PushOptions, push_records, records_as_json, run_bulk
+from shopbridge.core.bulk._report import BulkOutcome, BulkProgress, BulkReport, Settled, settle
+from shopbridge.core.bulk._sources import InputError, InputItem, items_from
+from shopbridge.core.sansio._outcome import (
     ErrorBody,
     FailureKind,
     FieldErrors,
@@ -31,11 +34,8 @@ from shopbridge.core.outcome import (
     RequestFacts,
     TransportFailure,
 )
-from shopbridge.core.pacing import Pacer, StoreLimiter
-from shopbridge.core.retry import RetryPolicy
-from shopbridge.core.sources import InputError, InputItem, items_from
-from shopbridge.core.table import DecisionTable, Rule, decide
-from shopbridge.core.verdict import Action, Verdict, WaitSource
+from shopbridge.core.sansio._table import DecisionTable, Rule, decide
+from shopbridge.core.sansio._verdict import Action, Verdict, WaitSource
 
 __all__ = [
     "Action",

@@ -5,7 +5,7 @@ The sandbox (an in-memory fake of the API) is `shopbridge.kanal.sandbox`.
 
 from __future__ import annotations
 
-from shopbridge.kanal.client import (
+from shopbridge.kanal._client import (
     DEFAULT_BASE_URL,
     RATE_WINDOW,
     AsyncCheckouts,
@@ -14,7 +14,7 @@ from shopbridge.kanal.client import (
     AsyncOrders,
     AsyncShipments,
 )
-from shopbridge.kanal.models import (
+from shopbridge.kanal._models import (
     UNSET,
     Checkout,
     CheckoutRecord,
@@ -31,8 +31,8 @@ from shopbridge.kanal.models import (
     Unset,
     Upserted,
 )
-from shopbridge.kanal.sync import Checkouts, Customers, Kanal, Orders, Shipments
-from shopbridge.kanal.table import ERROR_KEYS, KANAL_TABLE, parse_error
+from shopbridge.kanal._sync import Checkouts, Customers, Kanal, Orders, Shipments
+from shopbridge.kanal._table import ERROR_KEYS, KANAL_TABLE, parse_error
 
 __all__ = [
     "DEFAULT_BASE_URL",

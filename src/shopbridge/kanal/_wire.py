@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from cattrs import Converter
 from cattrs.gen import make_dict_unstructure_fn
 
-from shopbridge.kanal.models import (
+from shopbridge.kanal._models import (
     Checkout,
     CheckoutUpdate,
     Customer,

@@ -9,15 +9,15 @@ The sandbox (an in-memory fake of the API) is `shopbridge.karla.sandbox`.
 
 from __future__ import annotations
 
-from shopbridge.karla.client import DEFAULT_BASE_URL, AsyncKarla
-from shopbridge.karla.collection_resources import (
+from shopbridge.karla._client import DEFAULT_BASE_URL, AsyncKarla
+from shopbridge.karla._collections import (
     AsyncAnnouncements,
     AsyncCampaigns,
     AsyncClaims,
     AsyncDiscounts,
     AsyncWebhooks,
 )
-from shopbridge.karla.events import (
+from shopbridge.karla._events import (
     InvalidEventError,
     WebhookEvent,
     parse_event,
@@ -25,8 +25,8 @@ from shopbridge.karla.events import (
     receive_event,
     webhook_handler,
 )
-from shopbridge.karla.images import ImageSource
-from shopbridge.karla.marketing_models import (
+from shopbridge.karla._images import ImageSource
+from shopbridge.karla._marketing_models import (
     Announcement,
     AnnouncementCreate,
     AnnouncementUpdate,
@@ -37,7 +37,7 @@ from shopbridge.karla.marketing_models import (
     DiscountUpdate,
     Language,
 )
-from shopbridge.karla.models import (
+from shopbridge.karla._models import (
     Address,
     Created,
     IdType,
@@ -54,9 +54,9 @@ from shopbridge.karla.models import (
     TrackingCarrier,
     TrackingEvent,
 )
-from shopbridge.karla.pages import DEFAULT_PER_PAGE, MAX_PER_PAGE, BlockingPages, Pages
-from shopbridge.karla.resources import AsyncOrders, AsyncSettings, AsyncShipments, AsyncShops
-from shopbridge.karla.shop_models import (
+from shopbridge.karla._pages import DEFAULT_PER_PAGE, MAX_PER_PAGE, BlockingPages, Pages
+from shopbridge.karla._resources import AsyncOrders, AsyncSettings, AsyncShipments, AsyncShops
+from shopbridge.karla._shop_models import (
     IMAGE_TYPES,
     Claim,
     ClaimCreate,
@@ -74,7 +74,7 @@ from shopbridge.karla.shop_models import (
     WebhookStatus,
     WebhookUpdate,
 )
-from shopbridge.karla.signature import (
+from shopbridge.karla._signature import (
     DEFAULT_TOLERANCE,
     SIGNATURE_HEADER,
     MalformedSignatureError,
@@ -84,7 +84,7 @@ from shopbridge.karla.signature import (
     sign,
     verify_signature,
 )
-from shopbridge.karla.sync import (
+from shopbridge.karla._sync import (
     Announcements,
     Campaigns,
     Claims,
@@ -96,7 +96,7 @@ from shopbridge.karla.sync import (
     Shops,
     Webhooks,
 )
-from shopbridge.karla.table import ERROR_KEYS, KARLA_TABLE, ErrorKey, parse_error
+from shopbridge.karla._table import ERROR_KEYS, KARLA_TABLE, ErrorKey, parse_error
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -19,9 +19,9 @@ import attrs
 from cattrs import Converter
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from shopbridge.karla import marketing_models as mm
-from shopbridge.karla import models as m
-from shopbridge.karla import shop_models as sm
+from shopbridge.karla import _marketing_models as mm
+from shopbridge.karla import _models as m
+from shopbridge.karla import _shop_models as sm
 
 __all__ = ["from_wire", "to_wire", "unwrap"]
 

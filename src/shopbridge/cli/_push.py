@@ -1,0 +1,203 @@
+"""``shopbridge push kanal|karla``: push a file of records, with a progress bar.
+
+The command's work, apart from its click options (`shopbridge.cli._commands`): build the
+client (against
+the given base URL, or the embedded sandbox with ``--sandbox``), run the bulk push with a
+`ProgressBar`, print the summary tables, and say where the dead letter is. Returns the exit
+status: 0 when every record is done, 1 when some are not.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from attrs import frozen
+
+from shopbridge._sandbox.ratelimit import RateLimit
+from shopbridge.core.bulk._report import records
+from shopbridge.core.bulk._sources import InputFormat
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from rich.console import Console
+
+    from shopbridge.core.bulk._push import PushOptions
+    from shopbridge.core.bulk._report import BulkReport
+    from shopbridge.kanal._client import AsyncKanal
+    from shopbridge.karla._client import AsyncKarla
+
+__all__ = ["KANAL_RESOURCES", "KARLA_RESOURCES", "PushJob", "default_dead_letter", "quiet_logs"]
+
+KANAL_RESOURCES = ("orders", "checkouts", "customers", "shipments", "customer-deletions")
+"""What ``shopbridge push kanal`` pushes; ``customer-deletions`` erases customers (GDPR)."""
+KARLA_RESOURCES = ("orders", "campaigns", "discounts", "announcements")
+"""What ``shopbridge push karla`` pushes: order upserts (``PUT``), and creates."""
+
+
+def default_dead_letter(file: str) -> Path:
+    """Where the dead letter goes when ``--dead-letter`` is not given: beside the input."""
+    if file == "-":
+        return Path("stdin.dead-letter.jsonl")
+    path = Path(file)
+    return path.with_name(f"{path.stem}.dead-letter.jsonl")
+
+
+@contextlib.contextmanager
+def quiet_logs(verbosity: int) -> Any:
+    """Keep the engine's per-attempt log lines off the progress bar, unless asked for (-v)."""
+    logger = logging.getLogger("shopbridge")
+    level = logger.level
+    logger.setLevel(logging.ERROR if verbosity == 0 else logging.INFO)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _kanal_method(client: AsyncKanal, resource: str) -> Callable[..., Awaitable[BulkReport]]:
+    if resource == "customer-deletions":
+        return client.customers.delete_many
+    resources: dict[str, Any] = {
+        "orders": client.orders,
+        "checkouts": client.checkouts,
+        "customers": client.customers,
+        "shipments": client.shipments,
+    }
+    method: Callable[..., Awaitable[BulkReport]] = resources[resource].push_many
+    return method
+
+
+def _karla_method(client: AsyncKarla, resource: str) -> Callable[..., Awaitable[BulkReport]]:
+    if resource == "orders":
+        return client.orders.push_many
+    creates: dict[str, Any] = {
+        "campaigns": client.campaigns,
+        "discounts": client.discounts,
+        "announcements": client.announcements,
+    }
+    method: Callable[..., Awaitable[BulkReport]] = creates[resource].create_many
+    return method
+
+
+@frozen(kw_only=True)
+class PushJob:
+    """One ``shopbridge push kanal|karla`` run, as the options gave it.
+
+    Attributes:
+        api: ``kanal`` or ``karla``.
+        resource: what to push (one of `KANAL_RESOURCES` or `KARLA_RESOURCES`).
+        file: the input's path, ``-`` for stdin.
+        scope: the Kanal store id, or the Karla shop slug.
+        api_key: the key.
+        username: Karla's Basic username (the shop slug unless given).
+        base_url: the API's base URL, or ``None`` for the client's default.
+        rate_window: the store's rate-limit window (Kanal), seconds.
+        concurrency: requests in flight at most.
+        dead_letter: where the records not done go.
+        checkpoint: where the resumable point is kept, if anywhere.
+        format: the input's format, when its suffix does not say it.
+        sandbox_rate_limit: with `sandbox`, the embedded sandbox's limit.
+        sandbox: push into the embedded sandbox instead.
+    """
+
+    api: str
+    resource: str
+    file: str
+    scope: str
+    api_key: str
+    username: str | None = None
+    base_url: str | None = None
+    rate_window: float | None = None
+    concurrency: int
+    dead_letter: Path
+    checkpoint: Path | None = None
+    format: InputFormat | None = None
+    sandbox_rate_limit: RateLimit | None = None
+    sandbox: bool = False
+
+    async def run(self, console: Console) -> int:
+        """Push, show progress and the summary; return the exit status (0 all done, 1 not)."""
+        from shopbridge.cli._console import ProgressBar  # noqa: PLC0415 - the CLI starts quicker
+
+        async with contextlib.AsyncExitStack() as stack:
+            base_url = self.base_url
+            if self.sandbox:
+                sandbox = await stack.enter_async_context(self._sandbox())
+                base_url = sandbox.base_url
+                console.print(f"{self.api.title()} sandbox running in this process at {base_url}")
+            client, method = self._client(base_url)
+            await stack.enter_async_context(client)
+            options: PushOptions = {
+                "concurrency": self.concurrency,
+                "dead_letter": self.dead_letter,
+                "checkpoint": self.checkpoint,
+                "format": self.format,
+            }
+            with ProgressBar(console, self.resource) as bar:
+                report = await method(self.file, on_progress=bar, **options)
+            show_report(console, [report], client.table)
+        return 0 if report.ok else 1
+
+    def _sandbox(self) -> Any:
+        # Imported here: only --sandbox needs the sandbox's server code.
+        if self.api == "kanal":
+            from shopbridge.kanal.sandbox import KanalSandbox  # noqa: PLC0415
+
+            return KanalSandbox(rate_limit=self.sandbox_rate_limit)
+        from shopbridge.karla.sandbox import KarlaSandbox  # noqa: PLC0415
+
+        return KarlaSandbox(rate_limit=self.sandbox_rate_limit)
+
+    def _client(self, base_url: str | None) -> tuple[Any, Callable[..., Awaitable[BulkReport]]]:
+        if self.api == "kanal":
+            from shopbridge.kanal import _client as kanal_client  # noqa: PLC0415
+
+            kanal = kanal_client.AsyncKanal(
+                self.api_key,
+                self.scope,
+                base_url=base_url or kanal_client.DEFAULT_BASE_URL,
+                rate_window=self.rate_window or kanal_client.RATE_WINDOW,
+            )
+            return kanal, _kanal_method(kanal, self.resource)
+        from shopbridge.karla import _client as karla_client  # noqa: PLC0415
+
+        karla = karla_client.AsyncKarla(
+            self.username or self.scope,
+            self.api_key,
+            self.scope,
+            base_url=base_url or karla_client.DEFAULT_BASE_URL,
+        )
+        return karla, _karla_method(karla, self.resource)
+
+
+def show_report(console: Console, reports: list[BulkReport], table: Any) -> None:
+    """Print the outcomes, the rules that fired, and where the dead letters are."""
+    from shopbridge.cli._console import (  # noqa: PLC0415 - as above
+        dead_letter_table,
+        outcomes_table,
+        rules_table,
+    )
+
+    console.print(outcomes_table(reports))
+    console.print(rules_table(reports, table))
+    not_done = dead_letter_table(reports)
+    if not_done is not None:
+        console.print(not_done)
+    for report in reports:
+        if report.stopped:
+            console.print(f"[bold red]{report.resource}: {report.stopped}[/]")
+        if report.resumed_from:
+            console.print(
+                f"{report.resource}: resumed; {records(report.resumed_from)} settled by "
+                "earlier runs and not sent again"
+            )
+        if report.dead_letter is not None:
+            console.print(
+                f"{report.resource}: {records(report.dead_lettered)} did not reach done; "
+                f"they are in the dead letter [bold]{report.dead_letter}[/] (fix them, then "
+                "push that file again)"
+            )

@@ -1,0 +1,221 @@
+"""The exceptions shopbridge raises, one class per action that is not a success.
+
+::
+
+    ShopbridgeError
+    ├── ConfigurationError            a client built wrong: bad base URL, plain http, empty key
+    └── RequestError                  a request ended without success; carries the Verdict
+        ├── PayloadRejectedError      FIX_PAYLOAD      fix the record, never resend it as is
+        │   └── ValidationError       ...found before sending: no request was made
+        ├── CredentialsRejectedError  FIX_CREDENTIALS  fix the key or the store/shop
+        ├── NotFoundError             NOT_FOUND        the store/shop or the record is missing
+        ├── ConflictError             CONFLICT         a create met an existing resource
+        ├── RateLimitedError          WAIT_RETRY_AFTER rate limited, and the policy ran out
+        ├── TransientError            BACKOFF          5xx or network, and the policy ran out
+        └── RequestFailedError        FAIL             a permanent or unknown answer
+
+    BlockingCallInEventLoopWarning    the blocking client was called on a thread whose event
+                                      loop is running (a notebook cell, or a coroutine)
+
+Whether a failure is worth trying again later is the `RequestError.retryable` attribute, not a
+branch of the tree: a `TransientError` after the policy ran out is retryable, a
+`PayloadRejectedError` never is.
+
+``str(error)`` names the status (or the network failure), the action, the rule that fired, the
+reason in the API's own words, the server's message and the field errors. It never contains a
+credential: messages from the server pass through the client's redaction first.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from shopbridge.core.sansio._outcome import NO_FIELD_ERRORS, freeze_field_errors
+from shopbridge.core.sansio._verdict import Action, Verdict
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from shopbridge.core.sansio._outcome import ErrorBody, FailureKind, FieldErrors
+
+__all__ = [
+    "BlockingCallInEventLoopWarning",
+    "ConfigurationError",
+    "ConflictError",
+    "CredentialsRejectedError",
+    "NotFoundError",
+    "PayloadRejectedError",
+    "RateLimitedError",
+    "RequestError",
+    "RequestFailedError",
+    "ShopbridgeError",
+    "TransientError",
+    "ValidationError",
+    "error_class_for",
+]
+
+
+class ShopbridgeError(Exception):
+    """Base of every exception shopbridge raises."""
+
+
+class ConfigurationError(ShopbridgeError, ValueError):
+    """The client was configured wrong; the message names the setting and the fix."""
+
+
+class RequestError(ShopbridgeError):
+    """A request ended without success.
+
+    Attributes:
+        verdict: the decision for the last attempt.
+        method: the HTTP method.
+        path: the request path below the base URL (no query string, no credentials).
+        status: the HTTP status of the last answer, or ``None`` if none arrived.
+        failure: the network failure of the last attempt, when no answer arrived.
+        error: the parsed error body, if the server sent one.
+        field_errors: per-field errors keyed by dot path (empty when there are none).
+        request_id: the server's request id, if it sent one.
+        attempts: how many attempts were made (0 when nothing was sent).
+        gave_up: why the retry policy stopped, when it did (attempts, deadline, or a server
+            wait longer than the time left).
+        retryable: whether trying again later may succeed.
+    """
+
+    def __init__(
+        self,
+        verdict: Verdict,
+        *,
+        method: str,
+        path: str,
+        error: ErrorBody | None = None,
+        failure: FailureKind | None = None,
+        field_errors: FieldErrors | None = None,
+        request_id: str | None = None,
+        attempts: int = 1,
+        gave_up: str | None = None,
+    ) -> None:
+        self.verdict = verdict
+        self.method = method
+        self.path = path
+        self.status = verdict.status
+        self.failure = failure
+        self.error = error
+        if field_errors is None:
+            field_errors = error.field_errors if error is not None else NO_FIELD_ERRORS
+        self.field_errors = field_errors
+        self.request_id = request_id
+        self.attempts = attempts
+        self.gave_up = gave_up
+        self.retryable = verdict.retryable
+        super().__init__(self._describe())
+
+    @property
+    def action(self) -> Action:
+        """The action of the last verdict."""
+        return self.verdict.action
+
+    @property
+    def reason(self) -> str:
+        """The reason of the last verdict, in the API docs' words."""
+        return self.verdict.reason
+
+    def _describe(self) -> str:
+        if self.status is not None:
+            head = str(self.status)
+        elif self.failure is not None:
+            head = self.failure.value.replace("_", " ")
+        else:
+            head = "not sent"
+        lines = [
+            f"{self.method} {self.path}: {head} {self.verdict.action.name} "
+            f"[{self.verdict.rule}]: {self.verdict.reason}"
+        ]
+        if self.error is not None and self.error.message:
+            lines.append(f"server said: {self.error.message}")
+        lines.extend(
+            f"  {path}: {' '.join(messages)}" for path, messages in self.field_errors.items()
+        )
+        if self.gave_up:
+            lines.append(f"gave up: {self.gave_up}")
+        elif self.attempts > 1:
+            lines.append(f"after {self.attempts} attempts")
+        if self.request_id:
+            lines.append(f"request id: {self.request_id}")
+        return "\n".join(lines)
+
+
+class PayloadRejectedError(RequestError):
+    """FIX_PAYLOAD: the record or the request is wrong. Read `field_errors`; do not resend as is."""
+
+
+class ValidationError(PayloadRejectedError):
+    """The record failed client-side validation; nothing was sent.
+
+    `field_errors` holds the same dot paths and messages the server would have answered with.
+    """
+
+    RULE = "client-validation"
+    REASON = "The record breaks the API's validation rules: fix the payload; nothing was sent."
+
+    @classmethod
+    def before_sending(
+        cls, *, method: str, path: str, field_errors: Mapping[str, Any]
+    ) -> ValidationError:
+        """The error for a record rejected before any request was made."""
+        verdict = Verdict(action=Action.FIX_PAYLOAD, reason=cls.REASON, rule=cls.RULE)
+        return cls(
+            verdict,
+            method=method,
+            path=path,
+            field_errors=freeze_field_errors(field_errors),
+            attempts=0,
+        )
+
+
+class CredentialsRejectedError(RequestError):
+    """FIX_CREDENTIALS: the key is missing, wrong, expired, or not allowed for this store/shop."""
+
+
+class NotFoundError(RequestError):
+    """NOT_FOUND: the store/shop is unknown or paused, or the record does not exist."""
+
+
+class ConflictError(RequestError):
+    """CONFLICT: a create met a resource that already exists (on its first attempt)."""
+
+
+class RateLimitedError(RequestError):
+    """WAIT_RETRY_AFTER: still rate limited when the retry policy ran out."""
+
+
+class TransientError(RequestError):
+    """BACKOFF: a transient server or network failure outlasted the retry policy."""
+
+
+class RequestFailedError(RequestError):
+    """FAIL: a permanent answer (or one nobody documented); retrying will not help."""
+
+
+class BlockingCallInEventLoopWarning(RuntimeWarning):
+    """The blocking client was called from a thread whose event loop is running.
+
+    The call works (it runs on the client's own portal thread) but blocks that loop until it
+    returns. In async code, use the ``Async`` client instead; in a notebook, this is expected and
+    can be silenced with ``warnings.simplefilter("ignore", BlockingCallInEventLoopWarning)``.
+    """
+
+
+_ERROR_FOR_ACTION: dict[Action, type[RequestError]] = {
+    Action.FIX_PAYLOAD: PayloadRejectedError,
+    Action.FIX_CREDENTIALS: CredentialsRejectedError,
+    Action.NOT_FOUND: NotFoundError,
+    Action.CONFLICT: ConflictError,
+    Action.WAIT_RETRY_AFTER: RateLimitedError,
+    Action.BACKOFF: TransientError,
+    Action.FAIL: RequestFailedError,
+}
+
+
+def error_class_for(action: Action) -> type[RequestError]:
+    """The exception class raised for `action` (`RequestFailedError` for the success actions)."""
+    return _ERROR_FOR_ACTION.get(action, RequestFailedError)

@@ -1,0 +1,224 @@
+"""The bulk runner: push a stream of records through one client, and account for every one.
+
+A dialect hands `run_bulk` a numbered stream of `InputItem` values and ``handle``, which sends
+one record and returns its `Settled` outcome (never raising for an API answer). The runner:
+
+* keeps at most ``concurrency`` requests in flight and at most ``max_pending`` records between
+  the oldest unsettled one and the newest read: memory stays constant whatever the input's size;
+  pacing at the store's rate limit is the client's limiter's job, shared by every request;
+* settles an input line that could not be read as ``rejected``, without a request;
+* stops at the first record whose failure dooms every other one of the store (refused
+  credentials, an unknown or paused store: `Settled.stops_run`): the records in flight are
+  cancelled and every record after is ``skipped``: not sent, not lost (in the dead letter, and
+  the checkpoint resumes from that first record);
+* writes the dead-letter file in input order, and the checkpoint (see
+  `shopbridge.core.bulk._files`) every ``checkpoint_interval`` seconds and at the end;
+* sends `BulkProgress` events to ``on_progress`` at most every ``progress_interval`` seconds;
+* returns a `BulkReport` whose counts add up to the records read.
+
+Resuming: with a checkpoint from an earlier run of the same push, the records before its
+position are read (and fingerprinted, to prove the input is the same) but not sent; their
+outcomes come from the checkpoint. What is sent again: the records from that position on which
+the killed run had already sent: those settled after its last checkpoint save and those in
+flight when it died. Upserts being idempotent, re-sending them is harmless.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sized
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypedDict
+
+import anyio.to_thread
+
+from shopbridge.core._errors import ConfigurationError
+from shopbridge.core.bulk._report import BulkProgress, BulkReport, Settled
+from shopbridge.core.bulk._run import BulkRun
+from shopbridge.core.bulk._sources import InputFormat, check_readable, count_records, items_from
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Awaitable
+
+    from shopbridge.core._engine import EngineCounters
+    from shopbridge.core.bulk._sources import InputItem
+
+__all__ = [
+    "ProgressCallback",
+    "PushOptions",
+    "Records",
+    "push_records",
+    "records_as_json",
+    "run_bulk",
+    "with_total",
+]
+
+
+ProgressCallback = Callable[[BulkProgress], None]
+"""Receives the progress events of a run, on the event loop's thread."""
+
+DEFAULT_CONCURRENCY = 8
+DEFAULT_MAX_PENDING = 4096
+
+Records = str | os.PathLike[str] | Iterable[Any] | AsyncIterable[Any]
+"""What a bulk push reads: a JSONL or CSV path (``-``: stdin), an iterable, an async one."""
+
+
+class PushOptions(TypedDict, total=False):
+    """The options of every ``push_many``/``delete_many`` (all keyword-only, all optional).
+
+    Attributes:
+        format: ``"jsonl"`` or ``"csv"``, for a path whose suffix does not say it.
+        concurrency: requests in flight at most (default 8). Pacing at the store's rate limit
+            is the client's limiter's job, whatever the concurrency.
+        dead_letter: where to write every record that did not reach done (JSONL).
+        checkpoint: where to keep the run's resumable point; a run started again with the same
+            input and checkpoint resumes where the last one stopped.
+        on_progress: called with `BulkProgress` events (on the event loop's thread).
+        total: the number of records, for progress, when the source cannot tell.
+        max_pending: records at most between the oldest unsettled one and the newest read
+            (default 4096): bounds memory, and what a resumed run may send again.
+    """
+
+    format: InputFormat | None
+    concurrency: int
+    dead_letter: str | os.PathLike[str] | None
+    checkpoint: str | os.PathLike[str] | None
+    on_progress: Callable[[BulkProgress], None] | None
+    total: int | None
+    max_pending: int
+
+
+def records_as_json(to_wire: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A `run_bulk` ``to_json``: mappings as they are, attrs models through `to_wire`."""
+
+    def as_json(record: Any) -> Any:
+        if isinstance(record, Mapping):
+            return dict(record)
+        if hasattr(type(record), "__attrs_attrs__"):
+            return to_wire(record)
+        return record
+
+    return as_json
+
+
+def with_total(options: PushOptions, size: int | None) -> PushOptions:
+    """`options`, with ``total`` set to `size` unless given (the blocking twins' sized inputs)."""
+    if size is None or options.get("total") is not None:
+        return options
+    return {**options, "total": size}
+
+
+async def push_records(
+    records: Records,
+    handle: Callable[[Any], Awaitable[Settled]],
+    *,
+    resource: str,
+    scope: str,
+    to_json: Callable[[Any], Any],
+    key_of: Callable[[Any], object] | None = None,
+    counters: EngineCounters | None,
+    options: PushOptions,
+) -> BulkReport:
+    """`run_bulk` over any source: a path (``-`` for stdin), an iterable, an async iterable.
+
+    Raises:
+        ConfigurationError: an option is out of range.
+        CheckpointError: the checkpoint belongs to another push or another input.
+        InputError: the input cannot be read.
+    """
+    format_ = options.get("format")
+    if isinstance(records, str | os.PathLike):
+        check_readable(records, format_)
+    total = options.get("total")
+    if total is None:
+        if isinstance(records, str | os.PathLike):
+            if options.get("on_progress") is not None:
+                total = await anyio.to_thread.run_sync(count_records, records, format_)
+        elif isinstance(records, Sized):
+            total = len(records)
+    return await run_bulk(
+        items_from(records, format=format_),
+        handle,
+        resource=resource,
+        scope=scope,
+        to_json=to_json,
+        key_of=key_of,
+        counters=counters,
+        concurrency=options.get("concurrency", DEFAULT_CONCURRENCY),
+        dead_letter=options.get("dead_letter"),
+        checkpoint=options.get("checkpoint"),
+        on_progress=options.get("on_progress"),
+        total=total,
+        max_pending=options.get("max_pending", DEFAULT_MAX_PENDING),
+    )
+
+
+async def run_bulk(
+    items: AsyncIterator[InputItem],
+    handle: Callable[[Any], Awaitable[Settled]],
+    *,
+    resource: str,
+    scope: str,
+    to_json: Callable[[Any], Any],
+    key_of: Callable[[Any], object] | None = None,
+    counters: EngineCounters | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    dead_letter: str | os.PathLike[str] | None = None,
+    checkpoint: str | os.PathLike[str] | None = None,
+    on_progress: Callable[[BulkProgress], None] | None = None,
+    total: int | None = None,
+    max_pending: int = DEFAULT_MAX_PENDING,
+    progress_interval: float = 0.25,
+    checkpoint_interval: float = 1.0,
+) -> BulkReport:
+    """Push every item through `handle` (see the module docstring).
+
+    Args:
+        items: the numbered records.
+        handle: sends one record and says how it ended.
+        resource: what is pushed, for the report, the checkpoint and the dead letter.
+        scope: the store or shop, recorded in the checkpoint.
+        to_json: a record as JSON-ready data, for its dead-letter row and fingerprint.
+        key_of: a record's natural key (``external_id``); a record is not sent while an
+            earlier one with the same key is in flight, so the last one in input order wins.
+        counters: the client engine's counters, to report retries, 429s and rules.
+        concurrency: requests in flight at most.
+        dead_letter: where to write the records that did not reach done.
+        checkpoint: where to keep (and find) the resumable point of the run.
+        on_progress: called with progress events, on the event loop's thread.
+        total: the number of records, when known beforehand (for progress and ETA).
+        max_pending: records at most between the oldest unsettled one and the newest read.
+        progress_interval: seconds at least between two progress events.
+        checkpoint_interval: seconds at least between two checkpoint saves.
+
+    Raises:
+        ConfigurationError: an option is out of range.
+        CheckpointError: the checkpoint belongs to another push or another input.
+        InputError: the input cannot be read.
+    """
+    if concurrency < 1:
+        msg = f"concurrency must be a whole number >= 1, got {concurrency!r}"
+        raise ConfigurationError(msg)
+    if max_pending < concurrency:
+        msg = f"max_pending ({max_pending}) must be at least concurrency ({concurrency})"
+        raise ConfigurationError(msg)
+    run = BulkRun(
+        handle,
+        resource=resource,
+        scope=scope,
+        to_json=to_json,
+        key_of=key_of,
+        counters=counters,
+        concurrency=concurrency,
+        max_pending=max_pending,
+        on_progress=on_progress,
+        total=total,
+        progress_interval=progress_interval,
+        checkpoint_interval=checkpoint_interval,
+    )
+    run.open_files(
+        None if dead_letter is None else Path(dead_letter),
+        None if checkpoint is None else Path(checkpoint),
+    )
+    return await run.run(items)

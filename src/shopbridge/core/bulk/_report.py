@@ -1,0 +1,282 @@
+"""What a bulk run tells its caller: one outcome per record, progress events, the final report.
+
+Every record of a run ends in exactly one `BulkOutcome`, taken from the decision table's verdict
+for its last attempt (or from the run itself, for ``skipped``). The `BulkReport`'s counts always
+add up to the records read.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, TypeVar
+
+from attrs import field, frozen
+
+from shopbridge.core._errors import RequestError
+from shopbridge.core.sansio._outcome import NO_FIELD_ERRORS, FieldErrors, freeze_field_errors
+from shopbridge.core.sansio._verdict import Action, Verdict
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+_T = TypeVar("_T")
+
+__all__ = [
+    "BulkOutcome",
+    "BulkProgress",
+    "BulkReport",
+    "Settled",
+    "records",
+    "settle",
+    "settled_from_error",
+]
+
+
+class BulkOutcome(enum.Enum):
+    """How one record of a bulk run ended."""
+
+    CREATED = "created"
+    """Done: the API created it (Kanal 201)."""
+    UPDATED = "updated"
+    """Done: the API replaced an existing record (Kanal 200)."""
+    UPSERTED = "upserted"
+    """Done: created or updated; an earlier attempt's answer was lost, so which is unknown."""
+    DELETED = "deleted"
+    """Done: deleted, or already gone."""
+    ALREADY_EXISTED = "already_existed"
+    """Done: a create retried after an ambiguous failure met "already exists" (Karla 409)."""
+    REJECTED = "rejected"
+    """FIX_PAYLOAD: the record breaks the API's rules (or could not be read); see the field
+    errors. Client-side validation failures are rejected without a request."""
+    NOT_FOUND = "not_found"
+    """NOT_FOUND: the store/shop, or the record a change refers to, does not exist."""
+    CONFLICT = "conflict"
+    """CONFLICT: a create met an existing resource on its first try (Karla 409)."""
+    CREDENTIALS_REJECTED = "credentials_rejected"
+    """FIX_CREDENTIALS: the key was refused; the run stopped for this store."""
+    GAVE_UP = "gave_up"
+    """WAIT_RETRY_AFTER / BACKOFF: still failing when the retries or the deadline ran out."""
+    FAILED = "failed"
+    """FAIL: a permanent or undocumented answer; retrying will not help."""
+    SKIPPED = "skipped"
+    """Not sent: the run stopped before this record's turn (or cancelled it in flight)."""
+
+    @property
+    def done(self) -> bool:
+        """Whether the API holds the record as asked (it is not dead-lettered)."""
+        return self in _DONE
+
+
+_DONE = frozenset(
+    {
+        BulkOutcome.CREATED,
+        BulkOutcome.UPDATED,
+        BulkOutcome.UPSERTED,
+        BulkOutcome.DELETED,
+        BulkOutcome.ALREADY_EXISTED,
+    }
+)
+
+_OUTCOME_FOR_ACTION = {
+    Action.FIX_PAYLOAD: BulkOutcome.REJECTED,
+    Action.FIX_CREDENTIALS: BulkOutcome.CREDENTIALS_REJECTED,
+    Action.NOT_FOUND: BulkOutcome.NOT_FOUND,
+    Action.CONFLICT: BulkOutcome.CONFLICT,
+    Action.WAIT_RETRY_AFTER: BulkOutcome.GAVE_UP,
+    Action.BACKOFF: BulkOutcome.GAVE_UP,
+    Action.FAIL: BulkOutcome.FAILED,
+    Action.ALREADY_EXISTED: BulkOutcome.ALREADY_EXISTED,
+}
+
+
+@frozen(kw_only=True)
+class Settled:
+    """How one record's request ended, as the bulk runner records it.
+
+    Attributes:
+        outcome: the record's outcome.
+        verdict: the verdict of the last attempt (``None`` when nothing was decided: skipped,
+            or an input line that could not be read).
+        attempts: attempts made (0: nothing was sent).
+        field_errors: per-field errors, by dot path.
+        message: the server's message, or what was wrong with the input line.
+        gave_up: why the retry policy stopped, when it did.
+        request_id: the server's request id, if it sent one.
+        stops_run: whether nothing more can succeed for this store or shop (the key was
+            refused, the store is unknown or paused): the run stops, and the record stays
+            resumable.
+    """
+
+    outcome: BulkOutcome
+    verdict: Verdict | None = None
+    attempts: int = 0
+    field_errors: FieldErrors = field(default=NO_FIELD_ERRORS, converter=freeze_field_errors)
+    message: str | None = None
+    gave_up: str | None = None
+    request_id: str | None = None
+    stops_run: bool = False
+
+    @property
+    def action(self) -> Action | None:
+        """The decision table's action, if a verdict was reached."""
+        return None if self.verdict is None else self.verdict.action
+
+
+def settled_from_error(error: RequestError, *, store_keys: frozenset[str] = frozenset()) -> Settled:
+    """The outcome of a request that ended in `error` (never raises).
+
+    Args:
+        error: how the request ended.
+        store_keys: error keys that say the store or shop itself is missing (Kanal's
+            ``store_not_found``): like refused credentials, they stop the run.
+    """
+    key = error.error.key if error.error is not None else None
+    return Settled(
+        stops_run=error.action is Action.FIX_CREDENTIALS or key in store_keys,
+        outcome=_OUTCOME_FOR_ACTION.get(error.action, BulkOutcome.FAILED),
+        verdict=error.verdict,
+        attempts=error.attempts,
+        field_errors=error.field_errors,
+        message=error.error.message if error.error is not None else None,
+        gave_up=error.gave_up,
+        request_id=error.request_id,
+    )
+
+
+async def settle(
+    call: Awaitable[_T],
+    success: Callable[[_T], Settled],
+    *,
+    store_keys: frozenset[str] = frozenset(),
+) -> Settled:
+    """Await one API call and say how it ended: `success` of its result, or its error's outcome.
+
+    Args:
+        call: the call (an upsert, a create, a delete).
+        success: the outcome of a result (created, updated...).
+        store_keys: see `settled_from_error`.
+    """
+    try:
+        result = await call
+    except RequestError as error:
+        return settled_from_error(error, store_keys=store_keys)
+    return success(result)
+
+
+def records(count: int) -> str:
+    """``1 record``, ``2 records``: for messages."""
+    return f"{count} record" if count == 1 else f"{count} records"
+
+
+def _frozen_counts(value: Mapping[BulkOutcome, int]) -> Mapping[BulkOutcome, int]:
+    return MappingProxyType({outcome: value.get(outcome, 0) for outcome in BulkOutcome})
+
+
+def _frozen_rules(value: Mapping[str, int]) -> Mapping[str, int]:
+    return MappingProxyType(dict(value))
+
+
+@frozen(kw_only=True)
+class BulkProgress:
+    """A progress event, sent to ``on_progress`` while a run goes on (and once at its end).
+
+    Attributes:
+        settled: records with an outcome so far (those of resumed-over runs included).
+        total: records in the input, when known beforehand (a file, a sized collection).
+        elapsed: seconds since this run started.
+        rate: records settled per second by this run.
+        eta: seconds left at that rate, when `total` is known.
+        retries: attempts beyond the first, so far.
+        rate_limited: 429s met so far.
+        rejected: records rejected so far (fix the payload).
+        failed: records settled without reaching done, rejected included.
+        finished: whether this is the run's last event.
+    """
+
+    settled: int
+    total: int | None
+    elapsed: float
+    rate: float
+    eta: float | None
+    retries: int
+    rate_limited: int
+    rejected: int
+    failed: int
+    finished: bool = False
+
+
+@frozen(kw_only=True)
+class BulkReport:
+    """The account of a bulk run. ``counts`` add up to ``total``, always.
+
+    Attributes:
+        resource: what was pushed (``orders``, ``customer deletions``...).
+        total: records in the input, including those settled by the earlier runs this one
+            resumed from.
+        counts: records per outcome (every outcome present, zeros included).
+        retries: attempts beyond the first, made by this run.
+        rate_limited: 429s this run met.
+        elapsed: seconds this run took.
+        resumed_from: records already settled by earlier runs, read from the checkpoint and
+            not sent again.
+        dead_letter: the dead-letter file, if one was written.
+        dead_lettered: rows in it: every record that did not reach done.
+        stopped: why the run stopped before sending everything (credentials refused), if it did.
+        rules: how often each decision-table row fired during this run.
+    """
+
+    resource: str
+    total: int
+    counts: Mapping[BulkOutcome, int] = field(converter=_frozen_counts)
+    retries: int = 0
+    rate_limited: int = 0
+    elapsed: float = 0.0
+    resumed_from: int = 0
+    dead_letter: Path | None = None
+    dead_lettered: int = 0
+    stopped: str | None = None
+    rules: Mapping[str, int] = field(factory=dict, converter=_frozen_rules)
+
+    @property
+    def done(self) -> int:
+        """Records that reached done (created, updated, upserted, deleted, already existed)."""
+        return sum(count for outcome, count in self.counts.items() if outcome.done)
+
+    @property
+    def not_done(self) -> int:
+        """Records that did not reach done: each one is in the dead-letter file."""
+        return self.total - self.done
+
+    @property
+    def ok(self) -> bool:
+        """Whether every record reached done."""
+        return self.not_done == 0
+
+    @property
+    def records_per_second(self) -> float:
+        """Records this run settled, per second."""
+        settled = self.total - self.resumed_from
+        return settled / self.elapsed if self.elapsed > 0 else 0.0
+
+    def summary(self) -> str:
+        """A few lines for a human: the counts that are not zero, the rate, the dead letter."""
+        counts = ", ".join(
+            f"{count} {outcome.value.replace('_', ' ')}"
+            for outcome, count in self.counts.items()
+            if count
+        )
+        lines = [
+            f"{self.resource}: {records(self.total)}: {counts or 'none'}",
+            f"{self.elapsed:.1f} s, {self.records_per_second:.1f} records/s, "
+            f"{self.retries} retries, {self.rate_limited} 429s met",
+        ]
+        if self.resumed_from:
+            lines.append(f"resumed: {records(self.resumed_from)} settled by earlier runs")
+        if self.stopped:
+            lines.append(f"stopped: {self.stopped}")
+        if self.dead_letter is not None and self.dead_lettered:
+            lines.append(f"dead letter: {records(self.dead_lettered)} in {self.dead_letter}")
+        return "\n".join(lines)

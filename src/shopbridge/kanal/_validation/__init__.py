@@ -1,0 +1,1 @@
+"""Kanal's validation."""

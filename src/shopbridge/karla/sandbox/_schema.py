@@ -1,0 +1,396 @@
+"""Request validation as Karla's FastAPI (pydantic v2, lax mode) does it, for the sandbox.
+
+A *kind* checks one value and returns it normalised (a UUID in canonical form, a time in ISO
+8601 with an offset), appending pydantic's error items for what it rejects. Every error is
+collected, not the first only, with its ``loc`` (``["body", "order", "address", "zip_code"]``)
+and pydantic's ``type`` and ``msg``. Unknown fields are ignored, as pydantic does by default;
+optional fields accept ``null``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import orjson
+from attrs import frozen
+
+from shopbridge.karla.sandbox._wire import Loc, field_error
+
+__all__ = [
+    "Boolean",
+    "Choice",
+    "DateTime",
+    "Errors",
+    "Field",
+    "Free",
+    "Integer",
+    "Kind",
+    "ListOf",
+    "Model",
+    "Number",
+    "Text",
+    "Uuid",
+    "parse_json_body",
+]
+
+Errors = list[dict[str, Any]]
+
+_TRUE = frozenset({"true", "1", "yes", "on", "t", "y"})
+_FALSE = frozenset({"false", "0", "no", "off", "f", "n"})
+_INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
+
+
+class Kind(Protocol):
+    """Checks one value; returns it normalised, or ``None`` after appending errors."""
+
+    def check(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        """Check `value` found at `loc`."""
+
+
+@frozen(kw_only=True)
+class Text:
+    """``str``, optionally with a length range."""
+
+    min_length: int | None = None
+    max_length: int | None = None
+
+    def check(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        """See `Kind`."""
+        if not isinstance(value, str):
+            errors.append(
+                field_error(loc, "Input should be a valid string", "string_type", value=value)
+            )
+            return None
+        if self.min_length is not None and len(value) < self.min_length:
+            plural = "s" if self.min_length != 1 else ""
+            errors.append(
+                field_error(
+                    loc,
+                    f"String should have at least {self.min_length} character{plural}",
+                    "string_too_short",
+                    value=value,
+                    ctx={"min_length": self.min_length},
+                )
+            )
+            return None
+        if self.max_length is not None and len(value) > self.max_length:
+            errors.append(
+                field_error(
+                    loc,
+                    f"String should have at most {self.max_length} characters",
+                    "string_too_long",
+                    value=value,
+                    ctx={"max_length": self.max_length},
+                )
+            )
+            return None
+        return value
+
+
+@frozen(kw_only=True)
+class Integer:
+    """``int``: integers, integral floats and integer strings, with optional bounds."""
+
+    gt: int | None = None
+    le: int | None = None
+
+    def check(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        """See `Kind`."""
+        number: int | None = None
+        if isinstance(value, bool):
+            number = int(value)
+        elif isinstance(value, int):
+            number = value
+        elif isinstance(value, float):
+            if not value.is_integer():
+                message = "Input should be a valid integer, got a number with a fractional part"
+                errors.append(field_error(loc, message, "int_from_float", value=value))
+                return None
+            number = int(value)
+        elif isinstance(value, str):
+            if _INTEGER_TEXT.fullmatch(value.strip()) is None:
+                message = "Input should be a valid integer, unable to parse string as an integer"
+                errors.append(field_error(loc, message, "int_parsing", value=value))
+                return None
+            number = int(value)
+        else:
+            errors.append(
+                field_error(loc, "Input should be a valid integer", "int_type", value=value)
+            )
+            return None
+        if self.gt is not None and number <= self.gt:
+            errors.append(
+                field_error(
+                    loc,
+                    f"Input should be greater than {self.gt}",
+                    "greater_than",
+                    value=value,
+                    ctx={"gt": self.gt},
+                )
+            )
+            return None
+        if self.le is not None and number > self.le:
+            errors.append(
+                field_error(
+                    loc,
+                    f"Input should be less than or equal to {self.le}",
+                    "less_than_equal",
+                    value=value,
+                    ctx={"le": self.le},
+                )
+            )
+            return None
+        return number
+
+
+@frozen(kw_only=True)
+class Number:
+    """``float``: numbers and numeric strings; never NaN or infinite."""
+
+    def check(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        """See `Kind`."""
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            try:
+                number = float(value)
+            except ValueError:
+                number = math.nan
+            if math.isfinite(number):
+                return number
+            message = "Input should be a valid number, unable to parse string as a number"
+            errors.append(field_error(loc, message, "float_parsing", value=value))
+            return None
+        errors.append(field_error(loc, "Input should be a valid number", "float_type", value=value))
+        return None
+
+
+@frozen(kw_only=True)
+class Boolean:
+    """``bool``: booleans, 0/1 and pydantic's words (``"true"``, ``"no"``...)."""
+
+    def check(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        """See `Kind`."""
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        message = "Input should be a valid boolean, unable to interpret input"
+        errors.append(field_error(loc, message, "bool_parsing", value=value))
+        return None
+
+
+@frozen(kw_only=True)
+class DateTime:
+    """``datetime``: ISO 8601 text or Unix seconds; returned as ISO 8601 in UTC (``+00:00``).
+
+    A time without an offset is taken as UTC.
+    """
+
+    def check(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        """See `Kind`."""
+        moment: datetime | None = None
+        try:
+            if isinstance(value, str):
+                moment = datetime.fromisoformat(value.strip())
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                moment = datetime.fromtimestamp(value, tz=UTC)
+        except (ValueError, OverflowError, OSError):
+            moment = None
+        if moment is None:
+            errors.append(
+                field_error(
+                    loc, "Input should be a valid datetime", "datetime_parsing", value=value
+                )
+            )
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC).isoformat()
+
+
+@frozen(kw_only=True)
+class Uuid:
+    """``UUID``: returned in canonical lower-case form."""
+
+    def check(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        """See `Kind`."""
+        if isinstance(value, str):
+            try:
+                return str(uuid.UUID(value.strip()))
+            except ValueError:
+                pass
+        errors.append(field_error(loc, "Input should be a valid UUID", "uuid_parsing", value=value))
+        return None
+
+
+@frozen(kw_only=True)
+class Choice:
+    """A string enum."""
+
+    values: tuple[str, ...]
+
+    def check(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        """See `Kind`."""
+        if isinstance(value, str) and value in self.values:
+            return value
+        quoted = [f"'{choice}'" for choice in self.values]
+        expected = quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+        errors.append(
+            field_error(
+                loc, f"Input should be {expected}", "enum", value=value, ctx={"expected": expected}
+            )
+        )
+        return None
+
+
+@frozen(kw_only=True)
+class Free:
+    """A free-form JSON object (``dict``)."""
+
+    def check(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        """See `Kind`."""
+        if isinstance(value, dict):
+            return value
+        errors.append(
+            field_error(loc, "Input should be a valid dictionary", "dict_type", value=value)
+        )
+        return None
+
+
+@frozen(kw_only=True)
+class ListOf:
+    """A list whose items are all of one kind."""
+
+    item: Kind
+
+    def check(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        """See `Kind`."""
+        if not isinstance(value, list):
+            errors.append(
+                field_error(loc, "Input should be a valid list", "list_type", value=value)
+            )
+            return None
+        before = len(errors)
+        checked = [self.item.check(item, (*loc, index), errors) for index, item in enumerate(value)]
+        return checked if len(errors) == before else None
+
+
+@frozen(kw_only=True)
+class Field:
+    """One field of a model.
+
+    Attributes:
+        name: the wire name.
+        kind: what its value must be.
+        required: whether it must be present (and not ``null``).
+        default: makes the value of an absent field (``None`` when not given).
+    """
+
+    name: str
+    kind: Kind
+    required: bool = False
+    default: Callable[[], Any] | None = None
+
+
+@frozen(kw_only=True)
+class Model:
+    """A JSON object with known fields.
+
+    Attributes:
+        fields: the fields, in wire order.
+        partial: keep only the fields present (a PATCH body), without defaults.
+    """
+
+    fields: tuple[Field, ...]
+    partial: bool = False
+
+    def check(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        """See `Kind`."""
+        if not isinstance(value, dict):
+            message = "Input should be a valid dictionary or object to extract fields from"
+            errors.append(field_error(loc, message, "model_attributes_type", value=value))
+            return None
+        before = len(errors)
+        checked: dict[str, Any] = {}
+        for spec in self.fields:
+            where = (*loc, spec.name)
+            if spec.name not in value:
+                if spec.required:
+                    errors.append(field_error(where, "Field required", "missing", value=value))
+                elif not self.partial:
+                    checked[spec.name] = spec.default() if spec.default is not None else None
+                continue
+            item = value[spec.name]
+            if item is None and not spec.required:
+                checked[spec.name] = None
+                continue
+            checked[spec.name] = spec.kind.check(item, where, errors)
+        return checked if len(errors) == before else None
+
+    def names(self) -> frozenset[str]:
+        """The wire names of the fields."""
+        return frozenset(spec.name for spec in self.fields)
+
+
+def parse_json_body(raw: bytes, content_type: str | None, errors: Errors) -> Any:
+    """The JSON body as FastAPI reads it; errors for an absent or undecodable one.
+
+    Args:
+        raw: the body's bytes.
+        content_type: the ``Content-Type`` header, if any.
+        errors: where the errors go.
+
+    Returns:
+        The decoded JSON, or ``None`` after appending an error.
+    """
+    if not raw.strip():
+        errors.append(field_error(("body",), "Field required", "missing"))
+        return None
+    if content_type is not None and not _is_json(content_type):
+        # FastAPI does not decode a body labelled otherwise: the model then meets bytes.
+        message = "Input should be a valid dictionary or object to extract fields from"
+        errors.append(
+            field_error(
+                ("body",), message, "model_attributes_type", value=raw.decode("utf-8", "replace")
+            )
+        )
+        return None
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        errors.append(
+            field_error(
+                ("body", exc.pos),
+                "JSON decode error",
+                "json_invalid",
+                value={},
+                ctx={"error": exc.msg},
+            )
+        )
+        return None
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.partition(";")[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
+
+
+def parse_query(
+    fields: tuple[Field, ...], query: Mapping[str, str], errors: Errors
+) -> dict[str, Any]:
+    """The query parameters of `fields` (absent ones are ``None`` or their default)."""
+    checked: dict[str, Any] = {}
+    for spec in fields:
+        if spec.name not in query:
+            checked[spec.name] = spec.default() if spec.default is not None else None
+            continue
+        checked[spec.name] = spec.kind.check(query[spec.name], ("query", spec.name), errors)
+    return checked
