@@ -20,7 +20,7 @@ from shopbridge.karla.sandbox import (
     OTHER_SHOP,
     KarlaSandbox,
 )
-from tests.karla.test_sandbox import PLACEMENT, Api, Serve, api, basic, keyed, serve, upsert
+from tests.karla.sandbox.test_sandbox import PLACEMENT, Api, Serve, api, basic, keyed, serve, upsert
 
 if TYPE_CHECKING:
     from collections.abc import Callable

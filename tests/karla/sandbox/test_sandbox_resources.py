@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 
 from shopbridge.karla.sandbox import DEFAULT_SHOP, OTHER_API_KEY, OTHER_SHOP
-from tests.karla.test_sandbox import (
+from tests.karla.sandbox.test_sandbox import (
     MISSING_UUID,
     PLACEMENT,
     Api,

@@ -14,7 +14,7 @@ from aiohttp import web
 from attrs import define, field
 
 from shopbridge.karla.sandbox import DEFAULT_SHOP
-from tests.karla.test_sandbox import Api, Serve, serve, tracking, upsert
+from tests.karla.sandbox.test_sandbox import Api, Serve, serve, tracking, upsert
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
