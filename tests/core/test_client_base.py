@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from shopbridge.core._endpoint import Endpoint
 from shopbridge.core._engine import Reply
 from shopbridge.core._errors import RequestFailedError
 from shopbridge.core.sansio._verdict import Action, Verdict
@@ -30,8 +31,9 @@ def reply(data: object) -> Reply:
 async def test_a_2xx_that_is_not_the_documented_body_fails_with_its_verdict(
     client: AsyncKanal | AsyncKarla, cls: type, rule: str, consequence: str
 ) -> None:
+    endpoint = Endpoint(name="x.create", method="POST", path="/p", answer=cls, idempotent=True)
     with pytest.raises(RequestFailedError) as caught:
-        client._read(reply(["not", "a", "record"]), cls, method="POST", path="/p")
+        client._read_answer(endpoint, reply(["not", "a", "record"]), "/p")
     error = caught.value
     assert error.verdict.rule == rule
     assert error.verdict.action is Action.FAIL

@@ -1,4 +1,11 @@
-"""`EngineClient`: what every async client shares, whatever the API: its engine's session.
+"""`EngineClient`: what every async client shares, whatever the API.
+
+It implements `shopbridge.core._endpoint.Api`, the one protocol through which resources call
+their client: `EngineClient.call` fills an endpoint's path, has the dialect prepare the body,
+sends a `Request` built from the endpoint's facts and returns an `Answer`. A dialect supplies
+four hooks, its own rules in its own words: `_path_value` (a path parameter checked and
+encoded), `_json_body` (a body validated and made JSON-ready), `_query_value` and
+`_read_answer` (a 2xx body read into the endpoint's answer type).
 
 ``async with`` opens the HTTP session and closes it at the end; `aclose` closes it (idempotent),
 after which the client sends nothing more: a closed client would otherwise have its transport
@@ -11,14 +18,17 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
 from cattrs import BaseValidationError
 
+from shopbridge.core._endpoint import Answer, Encoded, Endpoint
+from shopbridge.core._engine import Request
 from shopbridge.core._errors import RequestFailedError
+from shopbridge.core.sansio._paths import fill_path, path_names, query_string
 from shopbridge.core.sansio._verdict import Action, Verdict
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
     from types import TracebackType
 
-    from shopbridge.core._engine import Engine, Reply
+    from shopbridge.core._engine import Engine, EngineCounters, Reply
 
 _T = TypeVar("_T")
 
@@ -26,10 +36,17 @@ __all__ = ["EngineClient"]
 
 
 class EngineClient:
-    """Base of `AsyncKanal` and `AsyncKarla`; a subclass sets ``_engine`` in ``__init__``."""
+    """Base of `AsyncKanal` and `AsyncKarla`: the `Api` protocol over one engine.
+
+    A subclass sets ``_engine``, ``_pace_key`` and ``scope`` in ``__init__`` and implements
+    the hooks below.
+    """
 
     _engine: Engine
+    _pace_key: str
     _closed: bool = False
+    scope: str
+    """The store or shop the client works on, in words (``kanal store 123``)."""
     _api_name: ClassVar[str]
     """The API's name, for messages and rule names (``Kanal``)."""
     _unreadable_consequence: ClassVar[str]
@@ -51,6 +68,77 @@ class EngineClient:
         """Close the HTTP session (idempotent). A closed client sends nothing more."""
         self._closed = True
         await self._engine.transport.close()
+
+    @property
+    def counters(self) -> EngineCounters:
+        """The engine's counters (calls, attempts, 429s met, rules fired)."""
+        return self._engine.counters
+
+    async def call(
+        self,
+        endpoint: Endpoint[_T],
+        body: object = None,
+        /,
+        *,
+        query: Mapping[str, object] | None = None,
+        **params: object,
+    ) -> Answer[_T]:
+        """Validate `body`, fill the path with `params`, send, and return the 2xx answer.
+
+        Raises:
+            ValidationError: the body or a path parameter breaks the API's rules; nothing
+                was sent.
+            RequestError: the API refused it, or the retry policy gave up.
+        """
+        self._check_open()
+        path = endpoint.path
+        if "{" in path:
+            path = fill_path(
+                path,
+                {
+                    name: self._path_value(endpoint, name, params.get(name))
+                    for name in path_names(path)
+                },
+            )
+        raw: bytes | None = None
+        content_type: str | None = None
+        json: Any = None
+        if isinstance(body, Encoded):
+            raw, content_type = body.data, body.content_type
+        elif endpoint.schema is not None:
+            json = self._json_body(endpoint, body, path)
+        target = path if not query else f"{path}?{query_string(query, self._query_value)}"
+        reply = await self._engine.send(
+            Request(
+                method=endpoint.method,
+                path=target,
+                json=json,
+                body=raw,
+                content_type=content_type,
+                idempotent=endpoint.idempotent,
+                create=endpoint.create,
+                pace_key=self._pace_key,
+            )
+        )
+        return Answer(reply, lambda reply: self._read_answer(endpoint, reply, path))
+
+    # The dialect's hooks.
+
+    def _path_value(self, endpoint: Endpoint[Any], name: str, value: object) -> str:
+        """A path parameter, checked; raise `ValidationError` naming it when it is wrong."""
+        raise NotImplementedError
+
+    def _json_body(self, endpoint: Endpoint[Any], body: object, path: str) -> Any:
+        """The body validated with the endpoint's schema, JSON-ready."""
+        raise NotImplementedError
+
+    def _query_value(self, value: object) -> str:
+        """A query parameter's value as the API reads it."""
+        return str(value)
+
+    def _read_answer(self, endpoint: Endpoint[_T], reply: Reply, path: str) -> _T:
+        """A 2xx reply's body as the endpoint's answer type."""
+        raise NotImplementedError
 
     def _check_open(self) -> None:
         """Refuse to send from a closed client.

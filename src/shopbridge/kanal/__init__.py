@@ -5,15 +5,7 @@ The sandbox (an in-memory fake of the API) is `shopbridge.kanal.sandbox`.
 
 from __future__ import annotations
 
-from shopbridge.kanal._client import (
-    DEFAULT_BASE_URL,
-    RATE_WINDOW,
-    AsyncCheckouts,
-    AsyncCustomers,
-    AsyncKanal,
-    AsyncOrders,
-    AsyncShipments,
-)
+from shopbridge.kanal._client import DEFAULT_BASE_URL, RATE_WINDOW, AsyncKanal, KanalOptions
 from shopbridge.kanal._models import (
     UNSET,
     Checkout,
@@ -30,6 +22,12 @@ from shopbridge.kanal._models import (
     ShipmentStatus,
     Unset,
     Upserted,
+)
+from shopbridge.kanal._resources import (
+    AsyncCheckouts,
+    AsyncCustomers,
+    AsyncOrders,
+    AsyncShipments,
 )
 from shopbridge.kanal._sync import Checkouts, Customers, Kanal, Orders, Shipments
 from shopbridge.kanal._table import ERROR_KEYS, KANAL_TABLE, parse_error
@@ -54,6 +52,7 @@ __all__ = [
     "CustomerRecord",
     "Customers",
     "Kanal",
+    "KanalOptions",
     "Order",
     "OrderRecord",
     "OrderUpdate",

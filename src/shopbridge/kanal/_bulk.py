@@ -19,10 +19,9 @@ from shopbridge.kanal._wire import to_wire
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from shopbridge.core._engine import Reply
+    from shopbridge.core._endpoint import Answer, Api
     from shopbridge.core.bulk._push import PushOptions, Records
     from shopbridge.core.bulk._report import BulkReport
-    from shopbridge.kanal._client import AsyncKanal
     from shopbridge.kanal._models import Upserted
 
 __all__ = ["deletion_handler", "push", "record_json", "record_key", "upsert_handler"]
@@ -67,33 +66,33 @@ def _deletion_id(record: Any) -> Any:
     return record
 
 
-def _deleted(reply: Reply) -> Settled:
-    return Settled(outcome=BulkOutcome.DELETED, verdict=reply.verdict, attempts=reply.attempts)
+def _deleted(answer: Answer[None]) -> Settled:
+    return Settled(outcome=BulkOutcome.DELETED, verdict=answer.verdict, attempts=answer.attempts)
 
 
 def deletion_handler(
-    delete: Callable[[str], Awaitable[Reply]],
+    delete: Callable[[str], Awaitable[Answer[None]]],
 ) -> Callable[[Any], Awaitable[Settled]]:
     """Settle one customer deletion (a ``{"external_id": ...}`` record or the id itself)."""
     return lambda record: settle(delete(_deletion_id(record)), _deleted, store_keys=_STORE_KEYS)
 
 
 def push(
-    client: AsyncKanal,
+    api: Api,
     records: Records,
     handle: Callable[[Any], Awaitable[Settled]],
     *,
     resource: str,
     options: PushOptions,
 ) -> Awaitable[BulkReport]:
-    """Run the bulk runner over `records` for one resource of `client`'s store."""
+    """Run the bulk runner over `records` for one resource of `api`'s store."""
     return push_records(
         records,
         handle,
         resource=resource,
-        scope=f"kanal store {client.store_id}",
+        scope=api.scope,
         to_json=record_json,
         key_of=record_key,
-        counters=client._engine.counters,
+        counters=api.counters,
         options=options,
     )

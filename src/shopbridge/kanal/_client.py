@@ -14,38 +14,37 @@ and ends in a typed result or a typed `RequestError`.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
-from urllib.parse import quote
+import ssl
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, TypeVar, Unpack
+
+from attrs import frozen
+from yarl import URL
 
 from shopbridge._version import VERSION
 from shopbridge.core._client_base import EngineClient
-from shopbridge.core._engine import Engine, Reply, Request
+from shopbridge.core._engine import Engine
 from shopbridge.core._errors import ConfigurationError, ValidationError
 from shopbridge.core._pacing import Pacer
 from shopbridge.core._retry import RetryPolicy
 from shopbridge.core._transport import Transport, check_base_url, user_agent
-from shopbridge.kanal._models import (
-    Upserted,
-)
+from shopbridge.core.sansio._table import DecisionTable
 from shopbridge.kanal._resources import AsyncCheckouts, AsyncCustomers, AsyncOrders, AsyncShipments
 from shopbridge.kanal._table import KANAL_TABLE, parse_error
-from shopbridge.kanal._validation import schemas as rules
+from shopbridge.kanal._validation import schemas
 from shopbridge.kanal._wire import from_wire, to_wire, to_wire_mapping
 
 if TYPE_CHECKING:
-    import ssl
-
-    from shopbridge.core.sansio._table import DecisionTable
+    from shopbridge.core._endpoint import Endpoint
+    from shopbridge.core._engine import Reply
 
 __all__ = [
     "DEFAULT_BASE_URL",
     "RATE_WINDOW",
-    "AsyncCheckouts",
-    "AsyncCustomers",
     "AsyncKanal",
-    "AsyncOrders",
-    "AsyncShipments",
+    "KanalOptions",
+    "KanalSettings",
+    "settings",
 ]
 
 DEFAULT_BASE_URL = "https://api.getkanal.com/api/v1"
@@ -81,20 +80,16 @@ def _api_key(value: object) -> str:
     return value
 
 
-class AsyncKanal(EngineClient):
-    """The async client of one Kanal store.
+class KanalOptions(TypedDict, total=False):
+    """The options of `AsyncKanal` and `Kanal`, declared once for both.
 
-    Use it as an async context manager (or call `aclose()`): it holds an aiohttp session.
-
-    Args:
-        api_key: the store's API key, sent as ``Authorization: Bearer``. Opaque: any format.
-        store_id: the numeric id of the store.
+    Attributes:
         base_url: the API's base URL, up to and including ``/api/v1``.
-        retry: how long and how often one call may be tried.
+        retry: how long and how often one call may be tried (default `RetryPolicy()`).
         table: the decision table (``KANAL_TABLE``, or a copy with rows of your own).
         rate_window: the store's rate-limit window in seconds (Kanal: 60). The pacer assumes
             it until a 429 reveals the real one.
-        max_connections: the connection pool's size.
+        max_connections: the connection pool's size (100).
         ssl_context: a custom SSL context (corporate CA, client certificate).
         trust_env: take proxy settings from the environment (``HTTPS_PROXY`` ...).
         allow_insecure_http: allow ``http://`` to hosts other than this machine.
@@ -104,63 +99,134 @@ class AsyncKanal(EngineClient):
             Kanal would silently ignore; ``"send"`` sends it anyway.
     """
 
+    base_url: str
+    retry: RetryPolicy | None
+    table: DecisionTable
+    rate_window: float
+    max_connections: int
+    ssl_context: ssl.SSLContext | None
+    trust_env: bool
+    allow_insecure_http: bool
+    validate: bool
+    unknown_fields: Literal["reject", "send"]
+
+
+@frozen(kw_only=True)
+class KanalSettings:
+    """A client's configuration, checked: what `settings` makes of the arguments."""
+
+    api_key: str
+    store_id: int
+    url: URL
+    retry: RetryPolicy
+    table: DecisionTable
+    rate_window: float
+    max_connections: int
+    ssl_context: ssl.SSLContext | None
+    trust_env: bool
+    validate: bool
+    reject_unknown: bool
+
+    def __repr__(self) -> str:  # never the key
+        return f"KanalSettings(store_id={self.store_id}, base_url={self.base_url!r})"
+
+    @property
+    def base_url(self) -> str:
+        """The base URL, without a trailing slash."""
+        return str(self.url)
+
+
+_OPTIONS = frozenset(KanalOptions.__annotations__)
+
+
+def settings(api_key: object, store_id: object, options: KanalOptions) -> KanalSettings:
+    """Check a client's arguments, in the caller's thread, before anything is built.
+
+    Raises:
+        ConfigurationError: an argument is missing or out of range; the message names it.
+    """
+    unknown = set(options) - _OPTIONS
+    if unknown:
+        msg = f"unknown option(s) {', '.join(sorted(unknown))}: see KanalOptions"
+        raise ConfigurationError(msg)
+    url = check_base_url(
+        options.get("base_url", DEFAULT_BASE_URL),
+        allow_insecure_http=options.get("allow_insecure_http", False),
+    )
+    unknown_fields = options.get("unknown_fields", "reject")
+    if unknown_fields not in ("reject", "send"):
+        msg = f"unknown_fields must be 'reject' or 'send', got {unknown_fields!r}"
+        raise ConfigurationError(msg)
+    rate_window = options.get("rate_window", RATE_WINDOW)
+    if not rate_window > 0:
+        msg = f"rate_window must be a positive number of seconds, got {rate_window!r}"
+        raise ConfigurationError(msg)
+    retry = options.get("retry")
+    return KanalSettings(
+        api_key=_api_key(api_key),
+        store_id=_store_id(store_id),
+        url=url,
+        retry=retry if retry is not None else RetryPolicy(),
+        table=options.get("table", KANAL_TABLE),
+        rate_window=rate_window,
+        max_connections=options.get("max_connections", 100),
+        ssl_context=options.get("ssl_context"),
+        trust_env=options.get("trust_env", False),
+        validate=options.get("validate", True),
+        reject_unknown=unknown_fields == "reject",
+    )
+
+
+class AsyncKanal(EngineClient):
+    """The async client of one Kanal store.
+
+    Use it as an async context manager (or call `aclose()`): it holds an aiohttp session.
+
+    Args:
+        api_key: the store's API key, sent as ``Authorization: Bearer``. Opaque: any format.
+        store_id: the numeric id of the store.
+        **options: see `KanalOptions` (base_url, retry, table, rate_window, validate ...).
+
+    Raises:
+        ConfigurationError: an argument is missing or out of range.
+    """
+
     _api_name = "Kanal"
     _unreadable_consequence = (
         "the write was most likely applied, and resending it is safe (idempotent)."
     )
 
-    def __init__(
-        self,
-        api_key: str,
-        store_id: int | str,
-        *,
-        base_url: str = DEFAULT_BASE_URL,
-        retry: RetryPolicy | None = None,
-        table: DecisionTable = KANAL_TABLE,
-        rate_window: float = RATE_WINDOW,
-        max_connections: int = 100,
-        ssl_context: ssl.SSLContext | None = None,
-        trust_env: bool = False,
-        allow_insecure_http: bool = False,
-        validate: bool = True,
-        unknown_fields: Literal["reject", "send"] = "reject",
-    ) -> None:
-        key = _api_key(api_key)
-        self.store_id = _store_id(store_id)
-        url = check_base_url(base_url, allow_insecure_http=allow_insecure_http)
-        self.base_url = str(url)
-        if unknown_fields not in ("reject", "send"):
-            msg = f"unknown_fields must be 'reject' or 'send', got {unknown_fields!r}"
-            raise ConfigurationError(msg)
-        if not rate_window > 0:
-            msg = f"rate_window must be a positive number of seconds, got {rate_window!r}"
-            raise ConfigurationError(msg)
-        self.retry = retry if retry is not None else RetryPolicy()
-        self.table = table
-        self._validate = validate
-        self._reject_unknown = unknown_fields == "reject"
-        self._prefix = f"/stores/{self.store_id}"
-        self._pace_key = str(self.store_id)
+    def __init__(self, api_key: str, store_id: int | str, **options: Unpack[KanalOptions]) -> None:
+        config = settings(api_key, store_id, options)
+        self.store_id = config.store_id
+        self.base_url = config.base_url
+        self.retry = config.retry
+        self.table = config.table
+        self.scope = f"kanal store {config.store_id}"
+        self._validate = config.validate
+        self._reject_unknown = config.reject_unknown
+        self._pace_key = str(config.store_id)
+        self._store = str(config.store_id)
         transport = Transport(
-            base_url=url,
+            base_url=config.url,
             headers={
-                "Authorization": f"Bearer {key}",
+                "Authorization": f"Bearer {config.api_key}",
                 "Accept": "application/json",
                 "Content-Type": "application/json",
                 "User-Agent": user_agent(VERSION),
             },
-            connect_timeout=self.retry.connect_timeout,
-            max_connections=max_connections,
-            ssl_context=ssl_context,
-            trust_env=trust_env,
+            connect_timeout=config.retry.connect_timeout,
+            max_connections=config.max_connections,
+            ssl_context=config.ssl_context,
+            trust_env=config.trust_env,
         )
         self._engine = Engine(
             transport=transport,
-            table=table,
+            table=config.table,
             parse_error=parse_error,
-            policy=self.retry,
-            pacer=Pacer(window=rate_window),
-            secrets=(key,),
+            policy=config.retry,
+            pacer=Pacer(window=config.rate_window),
+            secrets=(config.api_key,),
         )
         self.orders = AsyncOrders(self)
         self.checkouts = AsyncCheckouts(self)
@@ -170,105 +236,57 @@ class AsyncKanal(EngineClient):
     def __repr__(self) -> str:
         return f"AsyncKanal(store_id={self.store_id}, base_url={self.base_url!r})"
 
-    def _body(
-        self, schema: rules.Schema, record: object, model: type, *, method: str, path: str
-    ) -> Any:
-        body: Any
-        if type(record) is dict or isinstance(record, Mapping):  # a dict first: cheapest test
-            body = to_wire_mapping(record)
-        elif isinstance(record, model):
-            body = to_wire(record)
-        else:
-            body = record  # validate() names what is wrong with it
-        if self._validate:
-            errors = rules.validate(schema, body, reject_unknown=self._reject_unknown)
-            if errors:
-                raise ValidationError.before_sending(method=method, path=path, field_errors=errors)
-        return body
+    # The hooks of `EngineClient.call`, in Kanal's words.
 
-    def _item_path(self, collection: str, external_id: object, *, method: str) -> str:
-        path = f"{self._prefix}/{collection}"
-        if not isinstance(external_id, str) or not external_id.strip():
+    def _path_value(self, endpoint: Endpoint[Any], name: str, value: object) -> str:
+        if name == "store_id":
+            return self._store
+        where = endpoint.path.replace("{store_id}", self._store)
+        if not isinstance(value, str) or not value.strip():
             raise ValidationError.before_sending(
-                method=method,
-                path=f"{path}/{{external_id}}",
-                field_errors={"external_id": ["The external id field is required."]},
+                method=endpoint.method,
+                path=where,
+                field_errors={name: ["The external id field is required."]},
             )
-        if external_id != external_id.strip():
+        if value != value.strip():
             # Kanal trims ids in bodies but not in paths: " x " was stored as "x", and a
             # DELETE of " x " would answer success while "x" stays (a GDPR trap).
             raise ValidationError.before_sending(
-                method=method,
-                path=f"{path}/{{external_id}}",
+                method=endpoint.method,
+                path=where,
                 field_errors={
-                    "external_id": [
+                    name: [
                         "The external id must not start or end with whitespace: Kanal stored "
                         "it trimmed, so give the trimmed id."
                     ]
                 },
             )
-        # One path segment whatever the id holds: "/" "?" "#" " " are encoded, and a bare
-        # "." or ".." (which URL normalisation would resolve) too.
-        segment = quote(external_id, safe="")
-        if segment in (".", ".."):
-            segment = segment.replace(".", "%2E")
-        return f"{path}/{segment}"
+        return value
 
-    def _send(self, method: str, path: str, body: Any) -> Awaitable[Reply]:
-        # Not a coroutine itself: the caller awaits the engine's directly, one frame less
-        # on every suspension of the request.
-        self._check_open()
-        return self._engine.send(
-            Request(
-                method=method,
-                path=path,
-                json=body,
-                idempotent=True,  # upserts, PATCH and DELETE all converge when replayed
-                pace_key=self._pace_key,
-            )
+    def _json_body(self, endpoint: Endpoint[Any], body: object, path: str) -> Any:
+        data: Any
+        if type(body) is dict or isinstance(body, Mapping):  # a dict first: cheapest test
+            data = to_wire_mapping(body)
+        elif endpoint.model is not None and isinstance(body, endpoint.model):
+            data = to_wire(body)
+        else:
+            data = body  # validate() names what is wrong with it
+        if self._validate:
+            schema: schemas.Schema = endpoint.schema  # type: ignore[assignment]
+            errors = schemas.validate(schema, data, reject_unknown=self._reject_unknown)
+            if not errors and endpoint.method == "PATCH" and not data:
+                fields = ", ".join(sorted(schema.known_keys()))
+                errors = {"": [f"Nothing to update: give at least one of {fields}."]}
+            if errors:
+                raise ValidationError.before_sending(
+                    method=endpoint.method, path=path, field_errors=errors
+                )
+        return data
+
+    def _read_answer(self, endpoint: Endpoint[_T], reply: Reply, path: str) -> _T:
+        answer = endpoint.answer
+        if answer is None:
+            return None  # type: ignore[return-value]  # Endpoint[None]: nothing to read
+        return self._decode(
+            reply, lambda data: from_wire(data, answer), method=endpoint.method, path=path
         )
-
-    def _read(self, reply: Reply, cls: type[_T], *, method: str, path: str) -> _T:
-        return self._decode(reply, lambda data: from_wire(data, cls), method=method, path=path)
-
-    async def _upsert(
-        self, collection: str, schema: rules.Schema, record: object, model: type, cls: type[_T]
-    ) -> Upserted[_T]:
-        path = f"{self._prefix}/{collection}"
-        body = self._body(schema, record, model, method="POST", path=path)
-        reply = await self._send("POST", path, body)
-        created: bool | None = reply.status == 201
-        if reply.after_ambiguous and not created:
-            created = None  # the 200 may be the update of what our lost attempt created
-        return Upserted(
-            record=self._read(reply, cls, method="POST", path=path),
-            created=created,
-            verdict=reply.verdict,
-            attempts=reply.attempts,
-        )
-
-    async def _update(
-        self,
-        collection: str,
-        external_id: str,
-        changes: object,
-        *,
-        schema: rules.Schema,
-        model: type,
-        cls: type[_T],
-    ) -> _T:
-        path = self._item_path(collection, external_id, method="PATCH")
-        body = self._body(schema, changes, model, method="PATCH", path=path)
-        if self._validate and not body:
-            fields = ", ".join(sorted(schema.known_keys()))
-            raise ValidationError.before_sending(
-                method="PATCH",
-                path=path,
-                field_errors={"": [f"Nothing to update: give at least one of {fields}."]},
-            )
-        reply = await self._send("PATCH", path, body)
-        return self._read(reply, cls, method="PATCH", path=path)
-
-    async def _delete(self, collection: str, external_id: str) -> Reply:
-        path = self._item_path(collection, external_id, method="DELETE")
-        return await self._send("DELETE", path, None)

@@ -1,46 +1,66 @@
 """The resources of `AsyncKanal`: ``orders``, ``checkouts``, ``customers``, ``shipments``.
 
-Each method validates, sends and reads through the client (`shopbridge.kanal._client`); the
-``push_many``/``delete_many`` methods push a whole stream of records through the bulk runner
-(`shopbridge.kanal._bulk`, `shopbridge.core.bulk._push`).
+Each method is one call of an endpoint described in `shopbridge.kanal._endpoints`, through the
+client's `Api` protocol; the ``push_many``/``delete_many`` methods push a whole stream of
+records through the bulk runner (`shopbridge.kanal._bulk`, `shopbridge.core.bulk`).
 """
 
 from __future__ import annotations
 
-from functools import partial
-from typing import TYPE_CHECKING, Any, Unpack
+from typing import TYPE_CHECKING, Any, TypeVar, Unpack
 
 from shopbridge.kanal import _bulk as bulk
-from shopbridge.kanal._models import (
-    Checkout,
-    CheckoutRecord,
-    CheckoutUpdate,
-    Customer,
-    CustomerRecord,
-    Order,
-    OrderRecord,
-    OrderUpdate,
-    Shipment,
-    ShipmentRecord,
-    Upserted,
+from shopbridge.kanal._endpoints import (
+    CHECKOUT_UPDATE,
+    CHECKOUT_UPSERT,
+    CUSTOMER_DELETE,
+    CUSTOMER_UPSERT,
+    ORDER_UPDATE,
+    ORDER_UPSERT,
+    SHIPMENT_UPSERT,
 )
-from shopbridge.kanal._validation import schemas as rules
+from shopbridge.kanal._models import Upserted
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Awaitable, Mapping
 
+    from shopbridge.core._endpoint import Answer, Api
     from shopbridge.core.bulk._push import PushOptions, Records
     from shopbridge.core.bulk._report import BulkReport
-    from shopbridge.kanal._client import AsyncKanal
+    from shopbridge.kanal._models import (
+        Checkout,
+        CheckoutRecord,
+        CheckoutUpdate,
+        Customer,
+        CustomerRecord,
+        Order,
+        OrderRecord,
+        OrderUpdate,
+        Shipment,
+        ShipmentRecord,
+    )
 
 __all__ = ["AsyncCheckouts", "AsyncCustomers", "AsyncOrders", "AsyncShipments"]
 
+_T = TypeVar("_T")
 
-class AsyncOrders:
+
+def _upserted(answer: Answer[_T]) -> Upserted[_T]:
+    created: bool | None = answer.status == 201
+    if answer.after_ambiguous and not created:
+        created = None  # the 200 may be the update of what our lost attempt created
+    return Upserted(
+        record=answer.read(), created=created, verdict=answer.verdict, attempts=answer.attempts
+    )
+
+
+class _Resource:
+    def __init__(self, api: Api) -> None:
+        self._api = api
+
+
+class AsyncOrders(_Resource):
     """``/orders``: upsert (POST) and update (PATCH)."""
-
-    def __init__(self, client: AsyncKanal) -> None:
-        self._client = client
 
     async def upsert(self, order: Order | Mapping[str, Any]) -> Upserted[OrderRecord]:
         """Create or replace an order, keyed on its ``external_id``.
@@ -49,7 +69,7 @@ class AsyncOrders:
             ValidationError: the order breaks Kanal's rules; nothing was sent.
             RequestError: Kanal refused it, or the retry policy gave up.
         """
-        return await self._client._upsert("orders", rules.ORDER, order, Order, OrderRecord)
+        return _upserted(await self._api.call(ORDER_UPSERT, order))
 
     async def push_many(self, orders: Records, **options: Unpack[PushOptions]) -> BulkReport:
         """Upsert every order of a stream, at the store's rate limit; account for each one.
@@ -67,7 +87,7 @@ class AsyncOrders:
             CheckpointError: the checkpoint belongs to another push or another input.
         """
         handle = bulk.upsert_handler(self.upsert)
-        return await bulk.push(self._client, orders, handle, resource="orders", options=options)
+        return await bulk.push(self._api, orders, handle, resource="orders", options=options)
 
     async def update(
         self, external_id: str, changes: OrderUpdate | Mapping[str, Any]
@@ -78,34 +98,21 @@ class AsyncOrders:
             NotFoundError: no order has this ``external_id`` (or the store is unknown).
             ValidationError: the changes break Kanal's rules; nothing was sent.
         """
-        return await self._client._update(
-            "orders",
-            external_id,
-            changes,
-            schema=rules.ORDER_UPDATE,
-            model=OrderUpdate,
-            cls=OrderRecord,
-        )
+        answer = await self._api.call(ORDER_UPDATE, changes, external_id=external_id)
+        return answer.read()
 
 
-class AsyncCheckouts:
+class AsyncCheckouts(_Resource):
     """``/checkouts``: upsert (POST) and update (PATCH)."""
-
-    def __init__(self, client: AsyncKanal) -> None:
-        self._client = client
 
     async def upsert(self, checkout: Checkout | Mapping[str, Any]) -> Upserted[CheckoutRecord]:
         """Create or replace an abandoned checkout, keyed on its ``external_id``."""
-        return await self._client._upsert(
-            "checkouts", rules.CHECKOUT, checkout, Checkout, CheckoutRecord
-        )
+        return _upserted(await self._api.call(CHECKOUT_UPSERT, checkout))
 
     async def push_many(self, checkouts: Records, **options: Unpack[PushOptions]) -> BulkReport:
         """Upsert every checkout of a stream; see `AsyncOrders.push_many`."""
         handle = bulk.upsert_handler(self.upsert)
-        return await bulk.push(
-            self._client, checkouts, handle, resource="checkouts", options=options
-        )
+        return await bulk.push(self._api, checkouts, handle, resource="checkouts", options=options)
 
     async def update(
         self, external_id: str, changes: CheckoutUpdate | Mapping[str, Any]
@@ -115,38 +122,25 @@ class AsyncCheckouts:
         Raises:
             NotFoundError: no checkout has this ``external_id`` (or the store is unknown).
         """
-        return await self._client._update(
-            "checkouts",
-            external_id,
-            changes,
-            schema=rules.CHECKOUT_UPDATE,
-            model=CheckoutUpdate,
-            cls=CheckoutRecord,
-        )
+        answer = await self._api.call(CHECKOUT_UPDATE, changes, external_id=external_id)
+        return answer.read()
 
 
-class AsyncCustomers:
+class AsyncCustomers(_Resource):
     """``/customers``: upsert (POST) and GDPR delete (DELETE)."""
-
-    def __init__(self, client: AsyncKanal) -> None:
-        self._client = client
 
     async def upsert(self, customer: Customer | Mapping[str, Any]) -> Upserted[CustomerRecord]:
         """Create or replace a customer, keyed on ``external_id`` (or on ``phone`` without one)."""
-        return await self._client._upsert(
-            "customers", rules.CUSTOMER, customer, Customer, CustomerRecord
-        )
+        return _upserted(await self._api.call(CUSTOMER_UPSERT, customer))
 
     async def delete(self, external_id: str) -> None:
         """Erase a customer (GDPR). Deleting one that is already gone succeeds too."""
-        await self._client._delete("customers", external_id)
+        await self._api.call(CUSTOMER_DELETE, external_id=external_id)
 
     async def push_many(self, customers: Records, **options: Unpack[PushOptions]) -> BulkReport:
         """Upsert every customer of a stream; see `AsyncOrders.push_many`."""
         handle = bulk.upsert_handler(self.upsert)
-        return await bulk.push(
-            self._client, customers, handle, resource="customers", options=options
-        )
+        return await bulk.push(self._api, customers, handle, resource="customers", options=options)
 
     async def delete_many(self, customers: Records, **options: Unpack[PushOptions]) -> BulkReport:
         """Erase every customer of a stream (GDPR); see `AsyncOrders.push_many`.
@@ -156,27 +150,24 @@ class AsyncCustomers:
                 ``external_id`` column), or an iterable of ids.
             **options: see `PushOptions`.
         """
-        handle = bulk.deletion_handler(partial(self._client._delete, "customers"))
+
+        def delete(external_id: str) -> Awaitable[Answer[None]]:
+            return self._api.call(CUSTOMER_DELETE, external_id=external_id)
+
+        handle = bulk.deletion_handler(delete)
         return await bulk.push(
-            self._client, customers, handle, resource="customer deletions", options=options
+            self._api, customers, handle, resource="customer deletions", options=options
         )
 
 
-class AsyncShipments:
+class AsyncShipments(_Resource):
     """``/shipments``: upsert (POST). There is no PATCH: re-POST with the same ``external_id``."""
-
-    def __init__(self, client: AsyncKanal) -> None:
-        self._client = client
 
     async def upsert(self, shipment: Shipment | Mapping[str, Any]) -> Upserted[ShipmentRecord]:
         """Create or replace a shipment, linked to its order by ``order_external_id``."""
-        return await self._client._upsert(
-            "shipments", rules.SHIPMENT, shipment, Shipment, ShipmentRecord
-        )
+        return _upserted(await self._api.call(SHIPMENT_UPSERT, shipment))
 
     async def push_many(self, shipments: Records, **options: Unpack[PushOptions]) -> BulkReport:
         """Upsert every shipment of a stream; see `AsyncOrders.push_many`."""
         handle = bulk.upsert_handler(self.upsert)
-        return await bulk.push(
-            self._client, shipments, handle, resource="shipments", options=options
-        )
+        return await bulk.push(self._api, shipments, handle, resource="shipments", options=options)
