@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from shopbridge.cli._console import ProgressBar
 from shopbridge.cli._push import quiet_logs, show_report
-from shopbridge.kanal._client import AsyncKanal
+from shopbridge.kanal import AsyncKanal
 from shopbridge.kanal.sandbox import DEFAULT_API_KEY, DEFAULT_STORE_ID, KanalSandbox, RateLimit
 
 if TYPE_CHECKING:

@@ -1,10 +1,9 @@
 """``shopbridge push kanal|karla``: push a file of records, with a progress bar.
 
-The command's work, apart from its click options (`shopbridge.cli._commands`): build the
-client (against
-the given base URL, or the embedded sandbox with ``--sandbox``), run the bulk push with a
-`ProgressBar`, print the summary tables, and say where the dead letter is. Returns the exit
-status: 0 when every record is done, 1 when some are not.
+The command's work, apart from its click options (`shopbridge.cli._push_command`): build the
+client (against the given base URL, or the embedded sandbox with ``--sandbox``), run the bulk
+push with a `ProgressBar`, print the summary tables, and say where the dead letter is. Returns
+the exit status: 0 when every record is done, 1 when some are not.
 """
 
 from __future__ import annotations
@@ -16,10 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
-from shopbridge._sandbox.ratelimit import RateLimit
 from shopbridge.core.bulk._report import records
 from shopbridge.core.bulk._sources import InputFormat
 
+# PushJob is never structured by cattrs, so its annotations stay strings: RateLimit is only a
+# type here, and a Karla push imports no Kanal sandbox for it.
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
@@ -27,15 +27,11 @@ if TYPE_CHECKING:
 
     from shopbridge.core.bulk._push import PushOptions
     from shopbridge.core.bulk._report import BulkReport
-    from shopbridge.kanal._client import AsyncKanal
-    from shopbridge.karla._client import AsyncKarla
+    from shopbridge.kanal import AsyncKanal
+    from shopbridge.kanal.sandbox import RateLimit  # noqa: TC004 - see above
+    from shopbridge.karla import AsyncKarla
 
-__all__ = ["KANAL_RESOURCES", "KARLA_RESOURCES", "PushJob", "default_dead_letter", "quiet_logs"]
-
-KANAL_RESOURCES = ("orders", "checkouts", "customers", "shipments", "customer-deletions")
-"""What ``shopbridge push kanal`` pushes; ``customer-deletions`` erases customers (GDPR)."""
-KARLA_RESOURCES = ("orders", "campaigns", "discounts", "announcements")
-"""What ``shopbridge push karla`` pushes: order upserts (``PUT``), and creates."""
+__all__ = ["PushJob", "default_dead_letter", "quiet_logs", "show_report"]
 
 
 def default_dead_letter(file: str) -> Path:
@@ -89,7 +85,7 @@ class PushJob:
 
     Attributes:
         api: ``kanal`` or ``karla``.
-        resource: what to push (one of `KANAL_RESOURCES` or `KARLA_RESOURCES`).
+        resource: what to push (one of the command's `KANAL_RESOURCES` or `KARLA_RESOURCES`).
         file: the input's path, ``-`` for stdin.
         scope: the Kanal store id, or the Karla shop slug.
         api_key: the key.
@@ -154,24 +150,24 @@ class PushJob:
 
     def _client(self, base_url: str | None) -> tuple[Any, Callable[..., Awaitable[BulkReport]]]:
         if self.api == "kanal":
-            from shopbridge.kanal import _client as kanal_client  # noqa: PLC0415
+            from shopbridge import kanal  # noqa: PLC0415
 
-            kanal = kanal_client.AsyncKanal(
+            kanal_client = kanal.AsyncKanal(
                 self.api_key,
                 self.scope,
-                base_url=base_url or kanal_client.DEFAULT_BASE_URL,
-                rate_window=self.rate_window or kanal_client.RATE_WINDOW,
+                base_url=base_url or kanal.DEFAULT_BASE_URL,
+                rate_window=self.rate_window or kanal.RATE_WINDOW,
             )
-            return kanal, _kanal_method(kanal, self.resource)
-        from shopbridge.karla import _client as karla_client  # noqa: PLC0415
+            return kanal_client, _kanal_method(kanal_client, self.resource)
+        from shopbridge import karla  # noqa: PLC0415
 
-        karla = karla_client.AsyncKarla(
+        karla_client = karla.AsyncKarla(
             self.username or self.scope,
             self.api_key,
             self.scope,
-            base_url=base_url or karla_client.DEFAULT_BASE_URL,
+            base_url=base_url or karla.DEFAULT_BASE_URL,
         )
-        return karla, _karla_method(karla, self.resource)
+        return karla_client, _karla_method(karla_client, self.resource)
 
 
 def show_report(console: Console, reports: list[BulkReport], table: Any) -> None:

@@ -17,15 +17,15 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from shopbridge.core._errors import RequestError
-from shopbridge.kanal._models import (
+from shopbridge.kanal import (
     Checkout,
     CheckoutUpdate,
     Customer,
+    Kanal,
     Order,
     OrderUpdate,
     Shipment,
 )
-from shopbridge.kanal._sync import Kanal
 from shopbridge.kanal.sandbox import DEFAULT_API_KEY, DEFAULT_STORE_ID, KanalSandbox, RateLimit
 
 if TYPE_CHECKING:

@@ -37,10 +37,11 @@ from aiohttp import web
 from attrs import Factory, field, frozen, validators
 
 from shopbridge._sandbox.faults import NO_FAULTS, Faults, FaultSpecError
-from shopbridge._sandbox.ratelimit import DEFAULT_RATE_LIMIT, RateLimit
+from shopbridge._sandbox.ratelimit import DEFAULT_RATE_LIMIT, RateLimit, RateLimitSpecError
 from shopbridge._sandbox.records import StoredRecord
 from shopbridge._sandbox.responses import json_response
 from shopbridge._sandbox.routing import Route
+from shopbridge._sandbox.runner import serve_until_signalled
 from shopbridge._sandbox.server import SandboxServer
 from shopbridge._sandbox.stats import SandboxStats
 from shopbridge.kanal._validation.schemas import (
@@ -78,8 +79,10 @@ __all__ = [
     "KanalSandbox",
     "KanalStore",
     "RateLimit",
+    "RateLimitSpecError",
     "SandboxStats",
     "StoredRecord",
+    "serve_until_signalled",
 ]
 
 DEFAULT_API_KEY = "sandbox-key"

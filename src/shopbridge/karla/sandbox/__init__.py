@@ -37,8 +37,9 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from shopbridge._sandbox.faults import NO_FAULTS, Faults, FaultSpecError
-from shopbridge._sandbox.ratelimit import RateLimit
+from shopbridge._sandbox.ratelimit import RateLimit, RateLimitSpecError
 from shopbridge._sandbox.records import StoredRecord
+from shopbridge._sandbox.runner import serve_until_signalled
 from shopbridge._sandbox.server import SandboxServer
 from shopbridge._sandbox.stats import SandboxStats
 from shopbridge.karla._table import ERROR_KEYS
@@ -99,11 +100,13 @@ __all__ = [
     "KarlaSandbox",
     "KarlaShop",
     "RateLimit",
+    "RateLimitSpecError",
     "Role",
     "SandboxStats",
     "StoredRecord",
     "ValidationStyle",
     "WebhookDelivery",
+    "serve_until_signalled",
 ]
 
 DEFAULT_SHOP = "sandbox-shop"

@@ -1,0 +1,251 @@
+"""``shopbridge push kanal|karla``: the click options, checked; the job is `shopbridge.cli._push`.
+
+Reads the options (the key from the environment rather than the command line, the sandbox's
+documented accounts with ``--sandbox``), refuses what cannot work as a usage error (exit 2),
+then runs the `PushJob` and exits with its status.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from shopbridge.cli._options import rate_limit_spec, stacked
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Coroutine
+
+    from shopbridge.cli._options import Api
+    from shopbridge.core.bulk._sources import InputFormat
+    from shopbridge.kanal.sandbox import RateLimit
+
+__all__ = ["KANAL_RESOURCES", "KARLA_RESOURCES", "push"]
+
+KANAL_RESOURCES = ("orders", "checkouts", "customers", "shipments", "customer-deletions")
+"""What ``shopbridge push kanal`` pushes; ``customer-deletions`` erases customers (GDPR)."""
+KARLA_RESOURCES = ("orders", "campaigns", "discounts", "announcements")
+"""What ``shopbridge push karla`` pushes: order upserts (``PUT``), and creates."""
+
+
+@click.group()
+def push() -> None:
+    """Push a file of records into an API at its rate limit, losing none.
+
+    Exit status: 0 when every record is done, 1 when some are not (they are in the dead
+    letter), 2 for a usage error.
+    """
+
+
+def _push_options(
+    *, api: Api, base_url: str, sandbox_rate_limit: str
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """The options every ``push`` command takes, whatever the API."""
+    title = api.title()
+    return stacked(
+        click.option("--base-url", default=None, help=f"The API's base URL, {base_url}."),
+        click.option(
+            "--concurrency",
+            type=click.IntRange(1, 256),
+            default=8,
+            show_default=True,
+            help="Requests in flight at most (pacing keeps to the rate limit anyway).",
+        ),
+        click.option(
+            "--dead-letter",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default=None,
+            help="Where the records that did not reach done go [default: FILE.dead-letter.jsonl].",
+        ),
+        click.option(
+            "--checkpoint",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default=None,
+            help="Keep the run's resumable point here; run again with it to resume.",
+        ),
+        click.option(
+            "--format",
+            "format_",
+            type=click.Choice(["jsonl", "csv"]),
+            default=None,
+            help="The input's format [default: from FILE's suffix; jsonl for -].",
+        ),
+        click.option(
+            "--sandbox", is_flag=True, help=f"Push into the embedded {title} sandbox instead."
+        ),
+        click.option(
+            "--sandbox-rate-limit",
+            default=sandbox_rate_limit,
+            callback=rate_limit_spec(api),
+            show_default=True,
+            metavar="LIMIT/SECONDS",
+            help="With --sandbox: its rate limit, or 'off'.",
+        ),
+        click.option("-v", "--verbose", count=True, help="Log every retry and give-up."),
+    )
+
+
+@push.command("kanal")
+@click.argument("resource", type=click.Choice(KANAL_RESOURCES))
+@click.argument("file", type=str)
+@click.option("--store", "store_id", type=int, default=None, help="The store's numeric id.")
+@click.option(
+    "--api-key",
+    envvar="KANAL_API_KEY",
+    show_envvar=True,
+    default=None,
+    help="The store's API key (better from the environment than on the command line).",
+)
+@click.option(
+    "--rate-window",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="The store's rate-limit window in seconds [default: 60, Kanal's minute].",
+)
+@_push_options(api="kanal", base_url="up to /api/v1", sandbox_rate_limit="60/1")
+def push_kanal(
+    *,
+    resource: str,
+    file: str,
+    store_id: int | None,
+    api_key: str | None,
+    rate_window: float | None,
+    sandbox: bool,
+    sandbox_rate_limit: RateLimit | None,
+    verbose: int,
+    **common: Any,
+) -> None:
+    """Push FILE (JSONL or CSV; - for stdin) of RESOURCE records into a Kanal store.
+
+    Shows a progress bar, then what happened to every record. Records that did not reach
+    done go to the dead letter, itself valid input: fix them, push it again.
+    """
+    if sandbox:
+        from shopbridge.kanal.sandbox import DEFAULT_API_KEY, DEFAULT_STORE_ID  # noqa: PLC0415
+
+        api_key = api_key or DEFAULT_API_KEY
+        store_id = store_id if store_id is not None else DEFAULT_STORE_ID
+        if rate_window is None and sandbox_rate_limit is not None:
+            rate_window = sandbox_rate_limit.window
+    if store_id is None:
+        msg = "give the store with --store ID (the numeric id Kanal gave with your key)"
+        raise click.UsageError(msg)
+    if not api_key:
+        msg = "no API key: set KANAL_API_KEY (or pass --api-key), or use --sandbox"
+        raise click.UsageError(msg)
+    _push_job(
+        "kanal",
+        resource,
+        file,
+        scope=str(store_id),
+        api_key=api_key,
+        rate_window=rate_window,
+        sandbox=sandbox,
+        sandbox_rate_limit=sandbox_rate_limit,
+        verbose=verbose,
+        **common,
+    )
+
+
+@push.command("karla")
+@click.argument("resource", type=click.Choice(KARLA_RESOURCES))
+@click.argument("file", type=str)
+@click.option("--shop", "shop_slug", default=None, help="The shop's slug.")
+@click.option(
+    "--username",
+    envvar="KARLA_USERNAME",
+    show_envvar=True,
+    default=None,
+    help="The Basic-auth username [default: the shop's slug].",
+)
+@click.option(
+    "--api-key",
+    envvar="KARLA_API_KEY",
+    show_envvar=True,
+    default=None,
+    help="The API key (better from the environment than on the command line).",
+)
+@_push_options(api="karla", base_url="up to /v1", sandbox_rate_limit="off")
+def push_karla(
+    *,
+    resource: str,
+    file: str,
+    shop_slug: str | None,
+    username: str | None,
+    api_key: str | None,
+    sandbox: bool,
+    sandbox_rate_limit: RateLimit | None,
+    verbose: int,
+    **common: Any,
+) -> None:
+    """Push FILE (JSONL or CSV; - for stdin) of RESOURCE records into a Karla shop.
+
+    orders are upserted (PUT /orders, retried freely); campaigns, discounts and announcements
+    are created: a 409 on a first try is a conflict (dead-lettered), a create retried after a
+    lost answer that meets the 409 already existed (done).
+    """
+    if sandbox:
+        from shopbridge.karla.sandbox import DEFAULT_API_KEY, DEFAULT_SHOP  # noqa: PLC0415
+
+        api_key = api_key or DEFAULT_API_KEY
+        shop_slug = shop_slug or DEFAULT_SHOP
+    if not shop_slug:
+        msg = "give the shop with --shop SLUG"
+        raise click.UsageError(msg)
+    if not api_key:
+        msg = "no API key: set KARLA_API_KEY (or pass --api-key), or use --sandbox"
+        raise click.UsageError(msg)
+    _push_job(
+        "karla",
+        resource,
+        file,
+        scope=shop_slug,
+        api_key=api_key,
+        username=username,
+        sandbox=sandbox,
+        sandbox_rate_limit=sandbox_rate_limit,
+        verbose=verbose,
+        **common,
+    )
+
+
+def _push_job(
+    api: Api,
+    resource: str,
+    file: str,
+    *,
+    verbose: int,
+    format_: InputFormat | None,
+    dead_letter: Path | None,
+    **options: Any,
+) -> None:
+    # The job, rich and the clients are imported only now, once the options are read.
+    from rich.console import Console  # noqa: PLC0415
+
+    from shopbridge.cli._push import PushJob, default_dead_letter, quiet_logs  # noqa: PLC0415
+
+    job = PushJob(
+        api=api,
+        resource=resource,
+        file=file,
+        format=format_,
+        dead_letter=dead_letter or default_dead_letter(file),
+        **options,
+    )
+    with quiet_logs(verbose):
+        status = _run_job(job.run(Console()))
+    sys.exit(status)
+
+
+def _run_job(job: Coroutine[Any, Any, int]) -> int:
+    """Run a push; a mistake of the user's is a usage error (exit 2), never a traceback."""
+    import asyncio  # noqa: PLC0415 - keep --help quick (asyncio is slow to import)
+
+    from shopbridge import CheckpointError, ConfigurationError, InputError  # noqa: PLC0415
+
+    try:
+        return asyncio.run(job)
+    except (ConfigurationError, InputError, CheckpointError) as exc:
+        raise click.UsageError(str(exc)) from None
