@@ -38,7 +38,7 @@ One private module per job, on the kit (`shopbridge._sandbox`) and Kanal's pure 
 from __future__ import annotations
 
 from shopbridge._sandbox.faults import NO_FAULTS, Faults, FaultSpecError
-from shopbridge._sandbox.ratelimit import DEFAULT_RATE_LIMIT, RateLimit
+from shopbridge._sandbox.ratelimit import RateLimit
 from shopbridge._sandbox.records import StoredRecord
 from shopbridge._sandbox.stats import SandboxStats
 from shopbridge.kanal.sandbox._accounts import (
@@ -53,7 +53,7 @@ from shopbridge.kanal.sandbox._accounts import (
     KanalApiKey,
     KanalStore,
 )
-from shopbridge.kanal.sandbox._server import KanalSandbox
+from shopbridge.kanal.sandbox._server import DEFAULT_RATE_LIMIT, KanalSandbox
 
 __all__ = [
     "DEFAULT_ACCOUNTS",

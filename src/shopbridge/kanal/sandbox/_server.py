@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from aiohttp import web
 
 from shopbridge._sandbox.faults import NO_FAULTS, Faults
-from shopbridge._sandbox.ratelimit import DEFAULT_RATE_LIMIT, RateLimit
+from shopbridge._sandbox.ratelimit import RateLimit
 from shopbridge._sandbox.responses import json_response
 from shopbridge._sandbox.server import SandboxServer
 from shopbridge.kanal._validation.schemas import summary_message, validate
@@ -28,7 +28,10 @@ if TYPE_CHECKING:
     from shopbridge._sandbox.ratelimit import RateLimitDecision
     from shopbridge._sandbox.routing import Route
 
-__all__ = ["KanalSandbox"]
+__all__ = ["DEFAULT_RATE_LIMIT", "KanalSandbox"]
+
+DEFAULT_RATE_LIMIT = RateLimit(limit=60, window=60.0)
+"""Kanal's documented limit: 60 requests per 60 seconds per store (spec §6.1)."""
 
 
 def _error(status: int, message: str) -> web.Response:
@@ -124,6 +127,9 @@ class KanalSandbox(SandboxServer):
 
     def _too_many_requests(self, decision: RateLimitDecision) -> web.StreamResponse:
         return laravel.too_many_attempts(decision)
+
+    def _server_error_payload(self, status: int) -> Any:
+        return laravel.server_error_payload(status)
 
     def parse_scope(self, text: str) -> int | None:
         """The store id in `text`, if a store has it."""
