@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from shopbridge._sandbox.ratelimit import (
-    DEFAULT_RATE_LIMIT,
     FixedWindowLimiter,
     RateLimit,
     RateLimitDecision,
     RateLimitSpecError,
     spent_window,
 )
+from shopbridge.kanal.sandbox import DEFAULT_RATE_LIMIT
 
 
 class Clock:

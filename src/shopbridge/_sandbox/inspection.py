@@ -6,7 +6,7 @@ No authentication, GET only, never subject to faults or the rate limit::
     GET /_sandbox/stats                                 the counters
     GET /_sandbox/faults                                the faults in force
     GET /_sandbox/{view}                                a dialect's extra view (Karla: deliveries)
-    GET /_sandbox/{scopes}/{scope}/{resource}           the records of one store and resource
+    GET /_sandbox/{scopes}/{scope}/{resource}           the records of one scope and resource
     GET /_sandbox/{scopes}/{scope}/{resource}/{key}     one record (the key percent-encoded)
 
 ``{scopes}`` is the API's word for what it partitions data by (Kanal: ``stores``).

@@ -1,9 +1,10 @@
-"""The sandboxes' rate limiter: Laravel's fixed window, counted per store.
+"""The sandboxes' rate limiter: a fixed window per scope, counted as Laravel counts it.
 
-Laravel's ``throttle`` middleware keeps, per key, a hit counter and a timer. The window starts
-at the first hit counted in it and lasts `RateLimit.window` seconds (it is not aligned to the
-clock's minutes); a request over the limit is answered 429 and is not counted. Its answer
-carries::
+The algorithm is Laravel's ``throttle`` middleware (Kanal's; Karla documents no limit, and
+its sandbox's optional one reuses this): it keeps, per key, a hit counter and a timer. The
+window starts at the first hit counted in it and lasts `RateLimit.window` seconds (it is not
+aligned to the clock's minutes); a request over the limit is answered 429 and is not counted.
+Its answer carries::
 
     X-RateLimit-Limit: 60            every throttled response
     X-RateLimit-Remaining: 59        every throttled response; 0 on a 429
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Hashable
 
 __all__ = [
-    "DEFAULT_RATE_LIMIT",
     "FixedWindowLimiter",
     "RateLimit",
     "RateLimitDecision",
@@ -45,7 +45,7 @@ def _positive_seconds(_instance: object, _attribute: object, value: float) -> No
 
 @frozen(kw_only=True)
 class RateLimit:
-    """Requests allowed per window, per store.
+    """Requests allowed per window, per scope (a store, a shop).
 
     Attributes:
         limit: requests counted per window.
@@ -80,10 +80,6 @@ class RateLimit:
             return cls(limit=int(limit_text), window=float(window_text))
         except ValueError:
             raise RateLimitSpecError(msg) from None
-
-
-DEFAULT_RATE_LIMIT = RateLimit()
-"""Kanal's documented limit: 60 requests per 60 seconds per store."""
 
 
 @frozen(kw_only=True)

@@ -23,7 +23,7 @@ without response"); the client never sees it."""
 def json_response(
     status: int, payload: Any, *, headers: Mapping[str, str] | None = None
 ) -> web.Response:
-    """A JSON answer with ``Content-Type: application/json`` (no charset, as Laravel sends)."""
+    """A JSON answer, ``Content-Type: application/json`` without charset (Laravel's, FastAPI's)."""
     return web.Response(
         status=status,
         body=orjson.dumps(payload),

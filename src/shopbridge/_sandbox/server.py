@@ -18,8 +18,7 @@ supplies its routes, its handlers and its error bodies. The base owns everything
   sandbox's ``fail_next``), played like an injected fault, before any processing.
 
 The base knows no API's auth, bodies or error shapes: the dialect answers 404, 405 and 429
-itself, and overrides `SandboxServer._server_error_payload` when its 5xx bodies are not the
-default (Laravel's, which Kanal answers).
+itself, and gives the body of an injected 5xx (`SandboxServer._server_error_payload`).
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ import collections
 import contextlib
 import threading
 import time
-from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from aiohttp import web
@@ -57,10 +55,6 @@ __all__ = ["SandboxServer"]
 
 _SHUTDOWN_TIMEOUT = 1.0
 """Seconds `stop` lets in-flight requests (a slow fault) finish before cancelling them."""
-
-_SERVER_ERROR_MESSAGES = {500: "Server Error"}
-"""Laravel's production wording, where it differs from the status phrase (the default 5xx
-body; a dialect with other 5xx bodies overrides `SandboxServer._server_error_payload`)."""
 
 
 class SandboxServer(abc.ABC):
@@ -302,9 +296,9 @@ class SandboxServer(abc.ABC):
     def scopes(self) -> list[Scope]:
         """Every scope (store, shop) the sandbox knows."""
 
+    @abc.abstractmethod
     def _server_error_payload(self, status: int) -> Any:
         """The JSON body of an injected 5xx."""
-        return {"message": _SERVER_ERROR_MESSAGES.get(status, HTTPStatus(status).phrase)}
 
     # -- for the dialect's handlers -----------------------------------------------------------
 

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from shopbridge.cli._commands import main
 from shopbridge.karla.sandbox import DEFAULT_API_KEY, DEFAULT_SHOP, DEFAULT_USERNAME
 from tests._sandbox.processes import first_line
-from tests.karla.sandbox.test_sandbox import basic
+from tests.karla.sandbox.support import basic
 
 BASE_URL = re.compile(r"http://127\.0\.0\.1:(\d+)/v1")
 COMMAND = [sys.executable, "-m", "shopbridge", "sandbox", "karla"]

@@ -20,12 +20,11 @@ from shopbridge.karla.sandbox import (
     OTHER_SHOP,
     KarlaSandbox,
 )
-from tests.karla.sandbox.test_sandbox import PLACEMENT, Api, Serve, api, basic, keyed, serve, upsert
+from tests.karla.sandbox.support import PLACEMENT, Api, Serve, basic, keyed, upsert
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["api", "serve"]  # the fixtures, imported to be found here
 
 anyio_mark = pytest.mark.anyio
 

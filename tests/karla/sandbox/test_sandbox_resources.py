@@ -8,19 +8,15 @@ import aiohttp
 import pytest
 
 from shopbridge.karla.sandbox import DEFAULT_SHOP, OTHER_API_KEY, OTHER_SHOP
-from tests.karla.sandbox.test_sandbox import (
+from tests.karla.sandbox.support import (
     MISSING_UUID,
     PLACEMENT,
     Api,
-    api,
     keyed,
-    serve,
     tracking,
     upsert,
     value_error,
 )
-
-__all__ = ["api", "serve"]  # the fixtures, imported to be found here
 
 pytestmark = pytest.mark.anyio
 

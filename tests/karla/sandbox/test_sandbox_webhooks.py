@@ -14,12 +14,11 @@ from aiohttp import web
 from attrs import define, field
 
 from shopbridge.karla.sandbox import DEFAULT_SHOP
-from tests.karla.sandbox.test_sandbox import Api, Serve, serve, tracking, upsert
+from tests.karla.sandbox.support import Api, Serve, tracking, upsert
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-__all__ = ["serve"]  # the fixture, imported to be found here
 
 pytestmark = pytest.mark.anyio
 

@@ -3,14 +3,16 @@
 Laravel shapes requests and answers the same way whatever the application: it reads the body
 as input only when the ``Content-Type`` says JSON, trims every string and turns empty ones into
 null before validation, answers unknown routes 404 ``{"message": "Not Found"}`` and wrong
-methods 405 with its own sentence, and its ``throttle`` middleware answers 429
-``{"message": "Too Many Attempts."}``. Its ``decimal:2`` cast renders amounts as strings.
+methods 405 with its own sentence, its ``throttle`` middleware answers 429
+``{"message": "Too Many Attempts."}``, and its exception handler answers a 5xx
+``{"message": ...}`` in production wording. Its ``decimal:2`` cast renders amounts as strings.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -29,11 +31,14 @@ __all__ = [
     "normalised_input",
     "read_input",
     "route_not_found",
+    "server_error_payload",
     "too_many_attempts",
 ]
 
 _CENTS = Decimal("0.01")
 _WIDE = Context(prec=200)
+_SERVER_ERROR_MESSAGES = {500: "Server Error"}
+"""Laravel's production wording, where it differs from the status phrase."""
 
 
 def normalised_input(value: Any) -> Any:
@@ -108,3 +113,8 @@ def method_not_allowed(method: str, raw_path: str, allowed: tuple[str, ...]) -> 
 def too_many_attempts(decision: RateLimitDecision) -> web.Response:
     """429 from the ``throttle`` middleware, with `decision`'s headers."""
     return json_response(429, {"message": "Too Many Attempts."}, headers=decision.headers())
+
+
+def server_error_payload(status: int) -> dict[str, str]:
+    """The body of a 5xx from Laravel's exception handler in production (no debug details)."""
+    return {"message": _SERVER_ERROR_MESSAGES.get(status, HTTPStatus(status).phrase)}

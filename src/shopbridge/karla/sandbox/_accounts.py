@@ -1,4 +1,10 @@
-"""The shops and API keys a Karla sandbox knows (``specs/karla.md`` §1.3, §1.4)."""
+"""The shops and API keys a Karla sandbox knows, and its defaults (``specs/karla.md`` §1.3, §1.4).
+
+A key is HTTP Basic ``username:key``; it reaches the shops it names (or all of them) with a
+role. The defaults: `DEFAULT_API_KEY` (username `DEFAULT_USERNAME`) reaches `DEFAULT_SHOP`
+only, `OTHER_API_KEY` reaches `OTHER_SHOP`, `EXPIRED_API_KEY` is answered 401 and
+`VIEWER_API_KEY` may only read `DEFAULT_SHOP`.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,41 @@ from typing import Literal
 
 from attrs import Factory, field, frozen, validators
 
-__all__ = ["ALL_SHOPS", "KarlaAccounts", "KarlaApiKey", "KarlaShop", "Role"]
+__all__ = [
+    "ALL_SHOPS",
+    "DEFAULT_ACCOUNTS",
+    "DEFAULT_API_KEY",
+    "DEFAULT_SHOP",
+    "DEFAULT_USERNAME",
+    "EXPIRED_API_KEY",
+    "OTHER_API_KEY",
+    "OTHER_SHOP",
+    "VIEWER_API_KEY",
+    "KarlaAccounts",
+    "KarlaApiKey",
+    "KarlaShop",
+    "Role",
+]
 
 ALL_SHOPS = "*"
 """The shop slug of a key that reaches every shop (``ShopRole.shop_slug = "*"``)."""
 
 Role = Literal["admin", "editor", "viewer"]
+
+DEFAULT_SHOP = "sandbox-shop"
+"""The shop `DEFAULT_API_KEY` reaches."""
+DEFAULT_USERNAME = DEFAULT_SHOP
+"""The Basic username of `DEFAULT_API_KEY`: the shop slug, Karla's default."""
+DEFAULT_API_KEY = "sandbox-key"
+"""The default key: `DEFAULT_SHOP` only."""
+OTHER_SHOP = "other-shop"
+"""A second shop: `DEFAULT_API_KEY` is answered 403 there."""
+OTHER_API_KEY = "other-key"
+"""The key of `OTHER_SHOP` (username ``other-shop``)."""
+EXPIRED_API_KEY = "expired-key"
+"""An expired key of `DEFAULT_SHOP` (username ``sandbox-shop``): answered 401."""
+VIEWER_API_KEY = "viewer-key"
+"""A read-only (``viewer``) key of `DEFAULT_SHOP` (username ``sandbox-shop``)."""
 
 
 @frozen(kw_only=True)
@@ -87,3 +122,16 @@ class KarlaAccounts:
     def key(self, key: str) -> KarlaApiKey | None:
         """The API key with this key, if any."""
         return next((candidate for candidate in self.keys if candidate.key == key), None)
+
+
+DEFAULT_ACCOUNTS = KarlaAccounts(
+    shops=(KarlaShop(slug=DEFAULT_SHOP), KarlaShop(slug=OTHER_SHOP)),
+    keys=(
+        KarlaApiKey(key=DEFAULT_API_KEY, shops=(DEFAULT_SHOP,)),
+        KarlaApiKey(key=OTHER_API_KEY, shops=(OTHER_SHOP,)),
+        KarlaApiKey(key=EXPIRED_API_KEY, shops=(DEFAULT_SHOP,), expired=True),
+        KarlaApiKey(key=VIEWER_API_KEY, shops=(DEFAULT_SHOP,), role="viewer"),
+    ),
+)
+"""Shops `DEFAULT_SHOP` and `OTHER_SHOP`; keys `DEFAULT_API_KEY`, `OTHER_API_KEY`,
+`EXPIRED_API_KEY`, `VIEWER_API_KEY`, each with its first shop's slug as username."""

@@ -14,10 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from shopbridge._sandbox.responses import json_response
 from shopbridge._sandbox.routing import Route
-from shopbridge.karla.sandbox import _claims as _sandbox_claims
-from shopbridge.karla.sandbox import _marketing as _sandbox_marketing
-from shopbridge.karla.sandbox import _orders as _sandbox_orders
-from shopbridge.karla.sandbox import _shops as _sandbox_shops
+from shopbridge.karla.sandbox import _claims, _marketing, _orders, _shops
 from shopbridge.karla.sandbox._models import IMAGE_TYPES
 from shopbridge.karla.sandbox._schema import Choice, Integer, Uuid, parse_json_body, parse_query
 from shopbridge.karla.sandbox._state import Call, Endpoint
@@ -34,10 +31,10 @@ if TYPE_CHECKING:
 __all__ = ["ENDPOINTS", "ROUTES", "authenticate", "read_call", "success"]
 
 ENDPOINTS: tuple[Endpoint, ...] = (
-    *_sandbox_shops.ENDPOINTS,
-    *_sandbox_orders.ENDPOINTS,
-    *_sandbox_marketing.ENDPOINTS,
-    *_sandbox_claims.ENDPOINTS,
+    *_shops.ENDPOINTS,
+    *_orders.ENDPOINTS,
+    *_marketing.ENDPOINTS,
+    *_claims.ENDPOINTS,
 )
 """Every operation of spec §2.2-2.10 the sandbox serves."""
 ROUTES = tuple(
@@ -114,7 +111,7 @@ async def read_call(
     raw = await request.read()
     content_type = request.headers.get("Content-Type")
     if endpoint.upload:
-        body = _sandbox_shops.parse_upload(raw, content_type, errors)
+        body = _shops.parse_upload(raw, content_type, errors)
     elif endpoint.body is not None:
         before = len(errors)
         data = parse_json_body(raw, content_type, errors)
