@@ -293,10 +293,14 @@ CLAIM_CREATE: Schema = {
     "dropoff_permission": _BOOL,
 }
 CLAIM_UPDATE: Schema = {"resolution_preference": _RESOLUTION, "status": _CLAIM_STATUS}
-SETTINGS: Schema = {"carriers": _FREE, "triggers": _FREE, "segments": _FREE}
-CARRIER_SETTINGS: Schema = {"shipment_updates": _req(Kind.BOOLEAN)}
+CARRIER_SETTINGS: Schema = {"shipment_updates": _BOOL}
 TRIGGER_SETTINGS: Schema = {"klaviyo": _BOOL, "shopify": _BOOL}
 SEGMENT_SETTINGS: Schema = {"klaviyo": _BOOL, "shopify": _BOOL}
+SETTINGS: Schema = {
+    "carriers": _obj(CARRIER_SETTINGS),
+    "triggers": _obj(TRIGGER_SETTINGS),
+    "segments": _obj(SEGMENT_SETTINGS),
+}
 TRACKPAGES: Schema = {"version": _req(Kind.INTEGER), "data": _obj(required=True)}
 API_KEY: Schema = {"api_key": _req(min_length=1)}
 SHOPWARE_CREDENTIALS: Schema = {"client_id": _req(min_length=1), "client_secret": _s()}
