@@ -27,12 +27,11 @@ HEADER = (
 
 
 def _csv(tmp_path: Path, rows: int) -> Path:
-    lines = [HEADER]
-    for number in range(1, rows + 1):
-        lines.append(
-            f"{number},{number},shop-{number},10115,DE,49.90,4.90,1,1706539727,"
-            f"Mug,2,22.50,T-{number},dhl,2024-01-29t15:00:00z"
-        )
+    lines = [HEADER] + [
+        f"{number},{number},shop-{number},10115,DE,49.90,4.90,1,1706539727,"
+        f"Mug,2,22.50,T-{number},dhl,2024-01-29t15:00:00z"
+        for number in range(1, rows + 1)
+    ]
     path = tmp_path / "orders.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
