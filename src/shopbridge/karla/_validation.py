@@ -1,25 +1,26 @@
-"""Karla's request shapes as data, checked before sending with FastAPI's paths and wording. Pure.
+"""Karla's request shapes as data, checked before sending as FastAPI (pydantic v2, lax mode) would.
 
 A request body is checked in its JSON form (what the client would send) against a `Schema`:
 every error is collected, keyed by the dot path FastAPI's ``loc`` would give
-(``order.address.zip_code``, ``trackings.0.tracking_number``), with pydantic's message
-(``Field required``, ``Input should be a valid string``). These are the same paths and the same
-form `shopbridge.karla._table.parse_error` reads from a 422, so an error found before sending
-and one Karla answers look alike. Unknown fields are refused by default: FastAPI ignores them,
-so a misspelt field would be lost without a word.
+(``order.address.zip_code``, ``trackings.0.tracking_number``), with pydantic's message, reason
+suffix included (``Input should be a valid integer, unable to parse string as an integer``).
+What pydantic's lax mode coerces is accepted (``"2"`` for an integer, ``"49.90"`` for a number,
+``"yes"`` for a boolean, Unix seconds for a datetime: `shopbridge.karla._lax`), but the body is
+sent as it was given: FastAPI coerces on its side. These are the same paths and the same form
+`shopbridge.karla._table.parse_error` reads from a 422, so an error found before sending and one
+Karla answers look alike. Unknown fields are refused by default: FastAPI ignores them, so a
+misspelt field would be lost without a word.
 """
 
 from __future__ import annotations
 
 import enum
-import math
-import uuid
-from collections.abc import Mapping
-from datetime import datetime
-from decimal import Decimal
+from collections.abc import Callable, Mapping
 from typing import Any, TypeAlias
 
 from attrs import frozen
+
+from shopbridge.karla import _lax
 
 __all__ = [
     "ANNOUNCEMENT_CREATE",
@@ -62,6 +63,7 @@ class Kind(enum.Enum):
     BOOLEAN = "boolean"
     DATETIME = "datetime"
     UUID = "uuid"
+    URL = "url"
     CHOICE = "choice"
     OBJECT = "object"
     LIST = "list"
@@ -78,7 +80,7 @@ class Spec:
         fields: the known fields of a `Kind.OBJECT`; ``None`` for a free-form object.
         item: the rules of each item of a `Kind.LIST`.
         min_length: the shortest string allowed.
-        max_length: the longest string allowed.
+        max_length: the longest string (or URL) allowed.
     """
 
     kind: Kind
@@ -119,10 +121,10 @@ _INT = Spec(kind=Kind.INTEGER)
 _BOOL = Spec(kind=Kind.BOOLEAN)
 _TIME = Spec(kind=Kind.DATETIME)
 _UUID = Spec(kind=Kind.UUID)
+_URL = Spec(kind=Kind.URL, max_length=65536)
 _FREE = _obj()
 _STRINGS = _list(_s())
 _LANGUAGES = ("dk", "nl", "en", "fr", "de", "it", "es")
-
 _ADDRESS_FIELDS: dict[str, Spec] = {
     name: _s()
     for name in (
@@ -138,11 +140,11 @@ _ADDRESS_FIELDS: dict[str, Spec] = {
         "country",
         "phone",
     )
-} | {"country_code": _s(min_length=2, max_length=2)}
+} | {"country_code": _s(min_length=2, max_length=2)}  # "2 letters" (spec §2.2)
 ADDRESS: Schema = _ADDRESS_FIELDS
 ADDRESS_WITH_ZIP: Schema = _ADDRESS_FIELDS | {"zip_code": _req()}
 
-PRODUCT: Schema = {
+_BASE_PRODUCT: dict[str, Spec] = {
     "title": _s(),
     "sku": _s(),
     "quantity": _INT,
@@ -150,8 +152,10 @@ PRODUCT: Schema = {
     "size": _s(),
     "weight": _NUM,
     "images": _list(_obj({"src": _req(), "alt": _s()})),
-    "tax_lines": _list(_FREE),
-    "bundled_products": _list(_FREE),
+    "tax_lines": _list(_obj({"currency": _s(), "price": _NUM, "rate": _NUM, "title": _s()})),
+}
+PRODUCT: Schema = _BASE_PRODUCT | {
+    "bundled_products": _list(_obj(_BASE_PRODUCT)),
     "type": _choice("product", "bundle"),
     "shipment_id": _UUID,
 }
@@ -168,7 +172,7 @@ ORDER_PLACEMENT: Schema = {
     "products": _list(_obj(PRODUCT)),
     "discounts": _list(_obj({"code": _req(), "amount": _s(), "type": _s()})),
     "email_id": _s(),
-    "currency": _s(min_length=3, max_length=3),
+    "currency": _s(),
     "segments": _STRINGS,
     "weight": _NUM,
     "user_agent": _s(),
@@ -177,7 +181,7 @@ ORDER_PLACEMENT: Schema = {
     "external_customer_id": _s(),
 }
 ORDER_TRACKING: Schema = {
-    "tracking_number": _req(min_length=1),
+    "tracking_number": _req(),
     "tracking_url": _s(),
     "tracking_placed_at": _TIME,
     "carrier_reference": _s(),
@@ -185,10 +189,12 @@ ORDER_TRACKING: Schema = {
     "products": _list(_obj(PRODUCT)),
 }
 ORDER_UPSERT: Schema = {
-    "id": _req(min_length=1),
+    "id": _req(),
     "id_type": _choice("uuid", "external_id", "order_name", "order_number"),
     "order": _obj(ORDER_PLACEMENT),
     "trackings": _list(_obj(ORDER_TRACKING), required=True),
+    # The Shopware plugin sends it here rather than inside `order` (spec §2.2).
+    "order_analytics": _FREE,
 }
 ORDER_UPDATE: Schema = {"address": _obj(ADDRESS), "expected_number_of_shipments": _INT}
 ORDER_SHIPMENT_UPDATE: Schema = {"tracking_url": _s(), "products": _list(_obj(PRODUCT))}
@@ -212,11 +218,14 @@ SHOP_CREATE: Schema = {
     "slug": _req(min_length=1),
     "organization": _req(min_length=1),
     "klaviyo_enabled": _req(Kind.BOOLEAN),
+    "language": _choice(*_LANGUAGES),
 } | _SHOP_OPTIONAL
 SHOP_UPDATE: Schema = {
-    "name": _s(),
+    "name": _s(min_length=1),
+    "organization": _s(min_length=1),
     "klaviyo_enabled": _BOOL,
-    "language": _s(),
+    "language": _choice(*_LANGUAGES),
+    "go_live_at": _TIME,
 } | _SHOP_OPTIONAL
 CAMPAIGN: Schema = {
     "name": _req(min_length=1),
@@ -247,14 +256,14 @@ ANNOUNCEMENT_CREATE: Schema = {
 ANNOUNCEMENT_UPDATE: Schema = {"text": _s(min_length=1), "language": _choice(*_LANGUAGES)}
 _WEBHOOK_STATUS = _choice("active", "inactive")
 WEBHOOK_CREATE: Schema = {
-    "url": _req(min_length=1, max_length=65536),
+    "url": Spec(kind=Kind.URL, required=True, max_length=65536),  # "string (uri), 1-65536 chars"
     "enabled_events": _STRINGS,
     "secret": _s(min_length=16, max_length=64),
     "description": _s(),
     "status": _WEBHOOK_STATUS,
 }
 WEBHOOK_UPDATE: Schema = {
-    "url": _s(min_length=1, max_length=65536),
+    "url": _URL,
     "enabled_events": _STRINGS,
     "description": _s(),
     "status": _WEBHOOK_STATUS,
@@ -273,6 +282,7 @@ CLAIM_CREATE: Schema = {
         "partial_damage", "damage", "investigation", "support", "return", required=True
     ),
     "shipment_id": _UUID,
+    "tracking_number": _s(min_length=1),  # instead of a shipment_id (spec §2.10)
     "resolution_preference": _RESOLUTION,
     "status": _CLAIM_STATUS,
     "description": _s(),
@@ -283,10 +293,14 @@ CLAIM_CREATE: Schema = {
     "dropoff_permission": _BOOL,
 }
 CLAIM_UPDATE: Schema = {"resolution_preference": _RESOLUTION, "status": _CLAIM_STATUS}
-SETTINGS: Schema = {"carriers": _FREE, "triggers": _FREE, "segments": _FREE}
-CARRIER_SETTINGS: Schema = {"shipment_updates": _req(Kind.BOOLEAN)}
+CARRIER_SETTINGS: Schema = {"shipment_updates": _BOOL}
 TRIGGER_SETTINGS: Schema = {"klaviyo": _BOOL, "shopify": _BOOL}
 SEGMENT_SETTINGS: Schema = {"klaviyo": _BOOL, "shopify": _BOOL}
+SETTINGS: Schema = {
+    "carriers": _obj(CARRIER_SETTINGS),
+    "triggers": _obj(TRIGGER_SETTINGS),
+    "segments": _obj(SEGMENT_SETTINGS),
+}
 TRACKPAGES: Schema = {"version": _req(Kind.INTEGER), "data": _obj(required=True)}
 API_KEY: Schema = {"api_key": _req(min_length=1)}
 SHOPWARE_CREDENTIALS: Schema = {"client_id": _req(min_length=1), "client_secret": _s()}
@@ -297,61 +311,36 @@ def _choices_text(choices: tuple[str, ...]) -> str:
     return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
 
 
-def _is_uuid(value: Any) -> bool:
-    if isinstance(value, uuid.UUID):
-        return True
-    if not isinstance(value, str):
-        return False
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_datetime(value: Any) -> bool:
-    if isinstance(value, datetime):
-        return True
-    if not isinstance(value, str):
-        return False
-    try:
-        datetime.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_number(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return True
-    if isinstance(value, float):
-        return math.isfinite(value)
-    return isinstance(value, Decimal) and value.is_finite()
+_SCALARS: Mapping[Kind, Callable[[Any], Any]] = {
+    Kind.INTEGER: _lax.as_int,
+    Kind.NUMBER: _lax.as_float,
+    Kind.BOOLEAN: _lax.as_bool,
+    Kind.DATETIME: _lax.as_datetime,
+    Kind.UUID: _lax.as_uuid,
+}
+_MODEL_TYPE = "Input should be a valid dictionary or object to extract fields from"
 
 
 def _type_error(spec: Spec, value: Any) -> str | None:  # noqa: PLR0911 - one return per kind
     kind = spec.kind
     if kind is Kind.STRING:
         return None if isinstance(value, str) else "Input should be a valid string"
-    if kind is Kind.INTEGER:
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        return None if ok else "Input should be a valid integer"
-    if kind is Kind.NUMBER:
-        return None if _is_number(value) else "Input should be a valid number"
-    if kind is Kind.BOOLEAN:
-        return None if isinstance(value, bool) else "Input should be a valid boolean"
-    if kind is Kind.DATETIME:
-        return None if _is_datetime(value) else "Input should be a valid datetime"
-    if kind is Kind.UUID:
-        return None if _is_uuid(value) else "Input should be a valid UUID"
+    scalar = _SCALARS.get(kind)
+    if scalar is not None:
+        result = scalar(value)
+        return result.msg if isinstance(result, _lax.Refusal) else None
+    if kind is Kind.URL:
+        url = _lax.as_url(value, max_length=spec.max_length)
+        return url.msg if isinstance(url, _lax.Refusal) else None
     if kind is Kind.CHOICE:
         ok = isinstance(value, str) and value in spec.choices
         return None if ok else f"Input should be {_choices_text(spec.choices)}"
     if kind is Kind.LIST:
         return None if isinstance(value, list | tuple) else "Input should be a valid list"
-    return None if isinstance(value, Mapping) else "Input should be a valid dictionary"
+    if isinstance(value, Mapping):
+        return None
+    # A typed object is a pydantic model; a free-form one is a plain `dict`.
+    return "Input should be a valid dictionary" if spec.fields is None else _MODEL_TYPE
 
 
 def _length_error(spec: Spec, value: str) -> str | None:
@@ -390,11 +379,15 @@ def _check_object(
 ) -> None:
     for name, spec in schema.items():
         path = f"{prefix}.{name}" if prefix else name
-        value = data.get(name)
-        if value is None:
+        if name not in data:
             if spec.required:
                 errors.setdefault(path, []).append("Field required")
             continue
+        value = data[name]
+        if value is None and not spec.required:
+            continue  # an optional field is `X | None`: null is its default
+        # A required field given null is there, of the wrong type ("Input should be a valid
+        # string"), not missing.
         _check_value(spec, value, path, errors, reject_unknown=reject_unknown)
     if reject_unknown:
         for name in data:
@@ -413,7 +406,7 @@ def validate(schema: Schema, data: Any, *, reject_unknown: bool = True) -> dict[
     """
     errors: dict[str, list[str]] = {}
     if not isinstance(data, Mapping):
-        errors[""] = ["Input should be a valid dictionary"]
+        errors[""] = [_MODEL_TYPE]
         return errors
     _check_object(schema, data, "", errors, reject_unknown=reject_unknown)
     return errors

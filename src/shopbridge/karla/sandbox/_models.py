@@ -21,6 +21,7 @@ from shopbridge.karla.sandbox._schema import (
     Model,
     Number,
     Text,
+    Url,
     Uuid,
 )
 from shopbridge.karla.sandbox._state import ORDER_ID_TYPES, KarlaState
@@ -114,18 +115,21 @@ _PRODUCT = Model(
         Field(name="type", kind=Choice(values=("product", "bundle")), default=lambda: "product"),
     )
 )
-_ADDRESS_FIELDS = text_fields(
-    "address_line_1",
-    "address_line_2",
-    "city",
-    "country",
-    "country_code",
-    "name",
-    "phone",
-    "province",
-    "province_code",
-    "street",
-    "company",
+_ADDRESS_FIELDS = (
+    *text_fields(
+        "address_line_1",
+        "address_line_2",
+        "city",
+        "country",
+        "name",
+        "phone",
+        "province",
+        "province_code",
+        "street",
+        "company",
+    ),
+    # "2 letters" (spec §2.2): pydantic's `constr(min_length=2, max_length=2)`.
+    Field(name="country_code", kind=Text(min_length=2, max_length=2)),
 )
 _ADDRESS_WITH_ZIP = Model(
     fields=(*_ADDRESS_FIELDS, Field(name="zip_code", kind=Text(), required=True))
@@ -320,7 +324,8 @@ ANNOUNCEMENT_UPDATE = Model(
 _WEBHOOK_STATUS = Choice(values=("active", "inactive"))
 WEBHOOK_CREATE = Model(
     fields=(
-        Field(name="url", kind=Text(min_length=1, max_length=65536), required=True),
+        # "string (uri), 1-65536 chars" (spec §2.9): pydantic's `AnyUrl` with a max length.
+        Field(name="url", kind=Url(max_length=65536), required=True),
         Field(name="enabled_events", kind=ListOf(item=Text()), default=lambda: ["*"]),
         Field(name="secret", kind=Text(min_length=16, max_length=64)),
         Field(name="description", kind=Text()),
@@ -329,7 +334,7 @@ WEBHOOK_CREATE = Model(
 )
 WEBHOOK_UPDATE = Model(
     fields=(
-        Field(name="url", kind=Text(min_length=1, max_length=65536)),
+        Field(name="url", kind=Url(max_length=65536)),
         Field(name="enabled_events", kind=ListOf(item=Text())),
         Field(name="description", kind=Text()),
         Field(name="status", kind=_WEBHOOK_STATUS),

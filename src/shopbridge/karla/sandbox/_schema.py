@@ -1,7 +1,9 @@
 """Request validation as Karla's FastAPI (pydantic v2, lax mode) does it, for the sandbox.
 
 A *kind* checks one value and returns it normalised (a UUID in canonical form, a time in ISO
-8601 with an offset), appending pydantic's error items for what it rejects. Every error is
+8601 with an offset), appending pydantic's error items for what it rejects. The scalar kinds
+are pydantic's lax mode as `shopbridge.karla._lax` has it, the module the client validates
+with too, so the sandbox and the client cannot disagree. Every error is
 collected, not the first only, with its ``loc`` (``["body", "order", "address", "zip_code"]``)
 and pydantic's ``type`` and ``msg``. Unknown fields are ignored, as pydantic does by default;
 optional fields accept ``null``.
@@ -9,16 +11,14 @@ optional fields accept ``null``.
 
 from __future__ import annotations
 
-import math
-import re
-import uuid
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any, Protocol
 
 import orjson
 from attrs import frozen
 
+from shopbridge.karla import _lax
 from shopbridge.karla.sandbox._wire import Loc, field_error
 
 __all__ = [
@@ -34,15 +34,16 @@ __all__ = [
     "Model",
     "Number",
     "Text",
+    "Url",
     "Uuid",
     "parse_json_body",
 ]
 
 Errors = list[dict[str, Any]]
 
-_TRUE = frozenset({"true", "1", "yes", "on", "t", "y"})
-_FALSE = frozenset({"false", "0", "no", "off", "f", "n"})
-_INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
+
+def _refused(refusal: _lax.Refusal, loc: Loc, value: Any, errors: Errors) -> None:
+    errors.append(field_error(loc, refusal.msg, refusal.type, value=value, ctx=refusal.ctx))
 
 
 class Kind(Protocol):
@@ -94,34 +95,16 @@ class Text:
 
 @frozen(kw_only=True)
 class Integer:
-    """``int``: integers, integral floats and integer strings, with optional bounds."""
+    """``int``: integers, booleans, integral floats and integer strings, with optional bounds."""
 
     gt: int | None = None
     le: int | None = None
 
     def check(self, value: Any, loc: Loc, errors: Errors) -> Any:
         """See `Kind`."""
-        number: int | None = None
-        if isinstance(value, bool):
-            number = int(value)
-        elif isinstance(value, int):
-            number = value
-        elif isinstance(value, float):
-            if not value.is_integer():
-                message = "Input should be a valid integer, got a number with a fractional part"
-                errors.append(field_error(loc, message, "int_from_float", value=value))
-                return None
-            number = int(value)
-        elif isinstance(value, str):
-            if _INTEGER_TEXT.fullmatch(value.strip()) is None:
-                message = "Input should be a valid integer, unable to parse string as an integer"
-                errors.append(field_error(loc, message, "int_parsing", value=value))
-                return None
-            number = int(value)
-        else:
-            errors.append(
-                field_error(loc, "Input should be a valid integer", "int_type", value=value)
-            )
+        number = _lax.as_int(value)
+        if isinstance(number, _lax.Refusal):
+            _refused(number, loc, value, errors)
             return None
         if self.gt is not None and number <= self.gt:
             errors.append(
@@ -150,41 +133,30 @@ class Integer:
 
 @frozen(kw_only=True)
 class Number:
-    """``float``: numbers and numeric strings; never NaN or infinite."""
+    """``float``: numbers, booleans and numeric strings (``nan`` and ``inf`` too, as pydantic)."""
 
     def check(self, value: Any, loc: Loc, errors: Errors) -> Any:
         """See `Kind`."""
         if isinstance(value, int | float) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str):
-            try:
-                number = float(value)
-            except ValueError:
-                number = math.nan
-            if math.isfinite(number):
-                return number
-            message = "Input should be a valid number, unable to parse string as a number"
-            errors.append(field_error(loc, message, "float_parsing", value=value))
+            return value  # kept as given: an integral price stays an int in the answer
+        number = _lax.as_float(value)
+        if isinstance(number, _lax.Refusal):
+            _refused(number, loc, value, errors)
             return None
-        errors.append(field_error(loc, "Input should be a valid number", "float_type", value=value))
-        return None
+        return number
 
 
 @frozen(kw_only=True)
 class Boolean:
-    """``bool``: booleans, 0/1 and pydantic's words (``"true"``, ``"no"``...)."""
+    """``bool``: booleans, 0 and 1, and pydantic's words (``"true"``, ``"no"``...)."""
 
     def check(self, value: Any, loc: Loc, errors: Errors) -> Any:
         """See `Kind`."""
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, int) and value in (0, 1):
-            return bool(value)
-        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-            return value.strip().lower() in _TRUE
-        message = "Input should be a valid boolean, unable to interpret input"
-        errors.append(field_error(loc, message, "bool_parsing", value=value))
-        return None
+        flag = _lax.as_bool(value)
+        if isinstance(flag, _lax.Refusal):
+            _refused(flag, loc, value, errors)
+            return None
+        return flag
 
 
 @frozen(kw_only=True)
@@ -196,20 +168,9 @@ class DateTime:
 
     def check(self, value: Any, loc: Loc, errors: Errors) -> Any:
         """See `Kind`."""
-        moment: datetime | None = None
-        try:
-            if isinstance(value, str):
-                moment = datetime.fromisoformat(value.strip())
-            elif isinstance(value, int | float) and not isinstance(value, bool):
-                moment = datetime.fromtimestamp(value, tz=UTC)
-        except (ValueError, OverflowError, OSError):
-            moment = None
-        if moment is None:
-            errors.append(
-                field_error(
-                    loc, "Input should be a valid datetime", "datetime_parsing", value=value
-                )
-            )
+        moment = _lax.as_datetime(value)
+        if isinstance(moment, _lax.Refusal):
+            _refused(moment, loc, value, errors)
             return None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
@@ -222,13 +183,26 @@ class Uuid:
 
     def check(self, value: Any, loc: Loc, errors: Errors) -> Any:
         """See `Kind`."""
-        if isinstance(value, str):
-            try:
-                return str(uuid.UUID(value.strip()))
-            except ValueError:
-                pass
-        errors.append(field_error(loc, "Input should be a valid UUID", "uuid_parsing", value=value))
-        return None
+        parsed = _lax.as_uuid(value)
+        if isinstance(parsed, _lax.Refusal):
+            _refused(parsed, loc, value, errors)
+            return None
+        return str(parsed)
+
+
+@frozen(kw_only=True)
+class Url:
+    """``AnyUrl``, optionally no longer than `max_length`: an absolute URL, kept as given."""
+
+    max_length: int | None = None
+
+    def check(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        """See `Kind`."""
+        url = _lax.as_url(value, max_length=self.max_length)
+        if isinstance(url, _lax.Refusal):
+            _refused(url, loc, value, errors)
+            return None
+        return url
 
 
 @frozen(kw_only=True)
