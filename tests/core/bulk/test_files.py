@@ -368,6 +368,35 @@ async def test_a_faulty_toy_run_ends_every_record_in_one_outcome_and_the_counts_
     assert (state.position, state.complete) == (300, True)
 
 
+async def test_a_refused_key_stops_a_toy_run_at_its_first_answer_and_the_rest_resumes(
+    toy_sandbox: ToySandbox, tmp_path: Path
+) -> None:
+    source = write_jsonl(tmp_path / "items.jsonl", [item(n) for n in range(50)])
+    checkpoint, dead_letter = tmp_path / "cp.json", tmp_path / "dead.jsonl"
+    base_url = toy_sandbox.base_url
+    async with AsyncToy("wrong-key", "north", base_url=base_url, retry=PATIENT) as wrong:
+        stopped = await wrong.push_many(
+            source, checkpoint=checkpoint, dead_letter=dead_letter, concurrency=16
+        )
+    assert stopped.stopped is not None
+    assert (
+        stopped.counts[BulkOutcome.CREDENTIALS_REJECTED],
+        stopped.counts[BulkOutcome.SKIPPED],
+    ) == (
+        1,
+        49,
+    )
+    assert toy_sandbox.stats.requests == 1  # the first answer stopped every other request
+    assert len(read_jsonl(dead_letter)) == 50  # not sent, not lost
+    state = CheckpointState.load(checkpoint)
+    assert state is not None
+    assert (state.position, state.complete) == (0, False)
+    async with AsyncToy(API_KEY, "north", base_url=base_url, retry=PATIENT) as toy:
+        resumed = await toy.push_many(source, checkpoint=checkpoint, dead_letter=dead_letter)
+    assert (resumed.resumed_from, resumed.counts[BulkOutcome.CREATED], resumed.ok) == (0, 50, True)
+    assert len(toy_sandbox.records("north", "items")) == 50
+
+
 async def test_creates_in_bulk_are_never_resent_after_a_lost_answer_and_never_lost(
     toy_sandbox: ToySandbox, tmp_path: Path
 ) -> None:
