@@ -93,7 +93,7 @@ class AsyncToy(EngineClient):
             secrets=(api_key,),
         )
         self.counters = self._engine.counters
-        self.limiter = self._engine.pacer.limiter(shop)
+        self.limiter = self._engine.pacer.limiter(shop)  # the one every task of the shop shares
 
     async def put(self, item_id: str, item: Mapping[str, Any]) -> Reply:
         """Upsert an item (idempotent)."""
