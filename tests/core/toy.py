@@ -1,0 +1,143 @@
+"""A toy dialect for the core's tests: its table, error parser, async and blocking clients.
+
+The API (served by `tests.core.toy_sandbox`): ``PUT /toy/{shop}/items/{id}`` upserts an item
+(idempotent: 201 created, 200 updated) and ``POST /toy/{shop}/items`` creates one under a new id
+(not idempotent: every POST that arrives is another item). Bearer auth; errors are
+``{"error": {"key", "message", "fields"}}``. The toy has four rows of its own; 429, 5xx and the
+network are left to the core's generic rows, so these tests exercise those rows as they are.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Unpack
+
+from shopbridge.core._blocking import BlockingFacade
+from shopbridge.core._client_base import EngineClient
+from shopbridge.core._engine import Engine, Reply, Request
+from shopbridge.core._pacing import Pacer
+from shopbridge.core._retry import RetryPolicy
+from shopbridge.core._transport import Transport, check_base_url
+from shopbridge.core.bulk._push import push_records, with_total
+from shopbridge.core.bulk._report import BulkOutcome, Settled, settle
+from shopbridge.core.sansio._http_rules import GENERIC_HTTP_RULES, NETWORK_RULES
+from shopbridge.core.sansio._outcome import ErrorBody
+from shopbridge.core.sansio._table import DecisionTable, Rule, chain
+from shopbridge.core.sansio._verdict import Action
+
+if TYPE_CHECKING:
+    from shopbridge.core.bulk._push import PushOptions, Records
+    from shopbridge.core.bulk._report import BulkReport
+
+API_KEY = "toy-key-5f3a9c1e"
+FAST = RetryPolicy(
+    max_attempts=6, deadline=20, attempt_timeout=5, backoff_base=0.01, backoff_max=0.05
+)
+
+TOY_TABLE = DecisionTable(
+    "toy",
+    chain(
+        [
+            Rule(name="toy-201", status=201, action=Action.DONE, reason="Created."),
+            Rule(name="toy-200", status=200, action=Action.DONE, reason="Updated."),
+            Rule(name="toy-401", status=401, action=Action.FIX_CREDENTIALS, reason="Bad key."),
+            Rule(name="toy-422", status=422, action=Action.FIX_PAYLOAD, reason="Fix the item."),
+        ],
+        NETWORK_RULES,
+        GENERIC_HTTP_RULES,
+    ),
+)
+"""Four rows of its own; 429, 5xx and the network are the core's generic rows."""
+
+
+def parse_error(status: int, data: Any) -> ErrorBody | None:
+    """Read ``{"error": {"key", "message", "fields"}}``; anything else is no error body."""
+    error = data.get("error") if isinstance(data, Mapping) else None
+    if not isinstance(error, Mapping):
+        return None
+    return ErrorBody(
+        key=error.get("key"), message=error.get("message"), field_errors=error.get("fields") or {}
+    )
+
+
+def _upserted(reply: Reply) -> Settled:
+    if reply.status == 201:
+        outcome = BulkOutcome.CREATED
+    else:  # a 200 after a lost answer may be the update of what that attempt created
+        outcome = BulkOutcome.UPSERTED if reply.after_ambiguous else BulkOutcome.UPDATED
+    return Settled(outcome=outcome, verdict=reply.verdict, attempts=reply.attempts)
+
+
+class AsyncToy(EngineClient):
+    """The toy's async client for one shop, built as the real dialects build theirs."""
+
+    _api_name = "Toy"
+    _unreadable_consequence = "the item was most likely written."
+
+    def __init__(
+        self, api_key: str, shop: str, *, base_url: str, retry: RetryPolicy = FAST
+    ) -> None:
+        self.shop = shop
+        transport = Transport(
+            base_url=check_base_url(base_url, allow_insecure_http=False),
+            headers={"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"},
+            connect_timeout=retry.connect_timeout,
+        )
+        self._engine = Engine(
+            transport=transport,
+            table=TOY_TABLE,
+            parse_error=parse_error,
+            policy=retry,
+            pacer=Pacer(window=60.0),
+            secrets=(api_key,),
+        )
+        self.counters = self._engine.counters
+        self.limiter = self._engine.pacer.limiter(shop)  # the one every task of the shop shares
+
+    async def put(self, item_id: str, item: Mapping[str, Any]) -> Reply:
+        """Upsert an item (idempotent)."""
+        return await self._send("PUT", f"/{self.shop}/items/{item_id}", item, idempotent=True)
+
+    async def create(self, item: Mapping[str, Any]) -> Reply:
+        """Create an item under a new id (not idempotent)."""
+        return await self._send("POST", f"/{self.shop}/items", item, idempotent=False)
+
+    async def _send(self, method: str, path: str, item: Any, *, idempotent: bool) -> Reply:
+        self._check_open()
+        request = Request(
+            method=method, path=path, json=item, idempotent=idempotent, pace_key=self.shop
+        )
+        return await self._engine.send(request)
+
+    async def push_many(self, items: Records, **options: Unpack[PushOptions]) -> BulkReport:
+        """Upsert every item of a stream (each a mapping with an ``id``)."""
+        return await push_records(
+            items,
+            lambda item: settle(self.put(item["id"], item), _upserted),
+            resource="items",
+            scope=f"toy shop {self.shop}",
+            to_json=dict,
+            key_of=lambda item: item["id"],
+            counters=self.counters,
+            options=options,
+        )
+
+
+class Toy(BlockingFacade[AsyncToy]):
+    """The blocking twin, derived as kanal/_sync.py derives `Kanal`."""
+
+    def __init__(self, api_key: str, shop: str, **options: Any) -> None:
+        super().__init__(functools.partial(AsyncToy, api_key, shop, **options))
+
+    def put(self, item_id: str, item: Mapping[str, Any]) -> Reply:
+        return self._call(lambda client: client.put(item_id, item))
+
+    def create(self, item: Mapping[str, Any]) -> Reply:
+        return self._call(lambda client: client.create(item))
+
+    def push_many(self, items: Records, **options: Unpack[PushOptions]) -> BulkReport:
+        return self._call_with_records(
+            lambda client, records, size: client.push_many(records, **with_total(options, size)),
+            items,
+        )
