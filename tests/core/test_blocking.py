@@ -56,8 +56,8 @@ async def counters_of(client: AsyncToy) -> EngineCounters:
 def test_the_context_manager_starts_one_portal_and_stops_it(toy_sandbox: ToySandbox) -> None:
     with connect(toy_sandbox) as toy:
         assert len(portal_threads()) == 1  # started on entry, before any call
-        assert toy.put("A", ITEM).status == 201
-        assert toy.put("A", ITEM).status == 200
+        assert toy.items.put("A", ITEM).status == 201
+        assert toy.items.put("A", ITEM).status == 200
         assert len(portal_threads()) == 1  # the same portal for every call
         closed_inside = toy.closed
     assert (closed_inside, toy.closed) == (False, True)
@@ -70,7 +70,7 @@ def test_without_with_the_portal_starts_on_first_use_and_close_releases_it(
     toy = connect(toy_sandbox)
     try:
         assert portal_threads() == []
-        assert toy.create(ITEM).status == 201
+        assert toy.items.create(ITEM).status == 201
         assert len(portal_threads()) == 1
     finally:
         toy.close()
@@ -79,12 +79,12 @@ def test_without_with_the_portal_starts_on_first_use_and_close_releases_it(
 
 def test_close_is_idempotent_and_a_closed_client_refuses(toy_sandbox: ToySandbox) -> None:
     toy = connect(toy_sandbox)
-    toy.put("A", ITEM)
+    toy.items.put("A", ITEM)
     toy.close()
     toy.close()
     assert toy.closed
     with pytest.raises(RuntimeError, match="this Toy is closed; create a new one"):
-        toy.put("B", ITEM)
+        toy.items.put("B", ITEM)
     with pytest.raises(RuntimeError, match="closed"), toy:
         pass
     assert portal_threads() == []
@@ -103,7 +103,7 @@ def test_an_error_inside_with_still_closes_the_client(toy_sandbox: ToySandbox) -
 
     def fail_inside_with() -> None:
         with toy:
-            toy.put("A", ITEM)
+            toy.items.put("A", ITEM)
             raise KeyError("boom")
 
     with pytest.raises(KeyError):
@@ -121,20 +121,20 @@ async def test_a_call_from_a_running_event_loop_works_and_warns_once(
 ) -> None:
     with connect(toy_sandbox) as toy:
         with pytest.warns(BlockingCallInEventLoopWarning) as caught:
-            assert toy.put("A", ITEM).status == 201
+            assert toy.items.put("A", ITEM).status == 201
         assert len(caught) == 1
         assert caught[0].filename == __file__  # it points at the caller's line
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # warned already: silent from now on
-            assert toy.put("B", ITEM).status == 201
-            assert toy.create(ITEM).status == 201
+            assert toy.items.put("B", ITEM).status == 201
+            assert toy.items.create(ITEM).status == 201
 
 
 def test_a_call_inside_asyncio_run_on_a_worker_thread_works(toy_sandbox: ToySandbox) -> None:
     def in_worker(toy: Toy) -> tuple[int, int]:
         async def notebook_cell() -> tuple[int, int]:
             with pytest.warns(BlockingCallInEventLoopWarning) as caught:
-                status = toy.put("A", ITEM).status
+                status = toy.items.put("A", ITEM).status
             return status, len(caught)
 
         return asyncio.run(notebook_cell())
@@ -146,7 +146,7 @@ def test_a_call_inside_asyncio_run_on_a_worker_thread_works(toy_sandbox: ToySand
 def test_calls_without_a_running_loop_never_warn(toy_sandbox: ToySandbox) -> None:
     with connect(toy_sandbox) as toy, warnings.catch_warnings():
         warnings.simplefilter("error")
-        toy.put("A", ITEM)
+        toy.items.put("A", ITEM)
 
 
 # -- Ctrl-C ---------------------------------------------------------------------------------------
@@ -180,7 +180,7 @@ def test_ctrl_c_cancels_the_call_in_flight_on_the_portal(toy_sandbox: ToySandbox
         armed.set()
         presser.start()
         with pytest.raises(KeyboardInterrupt):
-            toy.put("A", ITEM)
+            toy.items.put("A", ITEM)
         armed.clear()
         presser.join(timeout=10)
     finally:
@@ -201,7 +201,7 @@ def test_sixteen_threads_share_one_client_and_one_portal(toy_sandbox: ToySandbox
     def put(item_id: str) -> int:
         if int(item_id.split("-")[1]) < 16:
             start.wait(timeout=10)  # the first calls race to start the portal
-        return toy.put(item_id, ITEM).status
+        return toy.items.put(item_id, ITEM).status
 
     toy = connect(toy_sandbox)  # lazy: the portal starts under contention
     try:
@@ -253,15 +253,15 @@ def test_a_forked_child_starts_its_own_portal_and_the_parent_keeps_its_own(
     def child_works() -> bool:
         # The parent's portal thread did not survive the fork: a working call proves a new one.
         inherited = portal_threads()
-        return inherited == [] and toy.put("child", ITEM).status == 201
+        return inherited == [] and toy.items.put("child", ITEM).status == 201
 
     with connect(toy_sandbox, retry=RetryPolicy(deadline=5, attempt_timeout=3)) as toy:
-        assert toy.put("parent-1", ITEM).status == 201
+        assert toy.items.put("parent-1", ITEM).status == 201
         pid = _fork()
         if pid == 0:
             _in_child(child_works)
         assert _wait_for_child(pid, timeout=8) == 0
-        assert toy.put("parent-2", ITEM).status == 201
+        assert toy.items.put("parent-2", ITEM).status == 201
         assert len(portal_threads()) == 1
     assert list(toy_sandbox.records("north", "items")) == ["parent-1", "child", "parent-2"]
 
@@ -278,8 +278,8 @@ def test_a_sync_iterable_is_read_in_the_callers_thread(toy_sandbox: ToySandbox) 
             yield {"id": f"item-{number}", "name": "lamp"}
 
     with connect(toy_sandbox) as toy:
-        report = toy.push_many(items(), concurrency=8)
-        sized = toy.push_many([{"id": "one", "name": "lamp"}])
+        report = toy.items.push_many(items(), concurrency=8)
+        sized = toy.items.push_many([{"id": "one", "name": "lamp"}])
     assert threads == {threading.get_ident()}
     assert (report.total, report.counts[BulkOutcome.CREATED]) == (600, 600)
     assert (sized.total, sized.ok) == (1, True)
@@ -301,7 +301,7 @@ def test_the_feeding_stops_when_the_run_fails(toy_sandbox: ToySandbox, tmp_path:
         connect(toy_sandbox) as toy,
         pytest.raises(CheckpointError, match="not a shopbridge checkpoint"),
     ):
-        toy.push_many(items(), checkpoint=checkpoint)
+        toy.items.push_many(items(), checkpoint=checkpoint)
     assert pulled < 100_000  # it stopped reading once the run had failed
     assert toy_sandbox.stats.requests == 0
 
@@ -311,8 +311,8 @@ def test_the_blocking_client_raises_the_async_clients_typed_errors(
 ) -> None:
     with Toy("wrong-key", "north", base_url=toy_sandbox.base_url) as wrong:
         with pytest.raises(CredentialsRejectedError) as refused:
-            wrong.put("A", ITEM)
+            wrong.items.put("A", ITEM)
         assert refused.value.verdict.rule == "toy-401"
     with connect(toy_sandbox) as toy, pytest.raises(PayloadRejectedError) as rejected:
-        toy.put("A", {"name": 7})
+        toy.items.put("A", {"name": 7})
     assert dict(rejected.value.field_errors) == {"name": ("name is required",)}

@@ -73,7 +73,7 @@ async def test_a_429_is_waited_for_exactly_its_retry_after_then_succeeds(
     caplog.set_level(logging.INFO, logger="shopbridge")
     play(toy_sandbox, "throttle=0.5:1", "throttle", "ok")
     async with client(toy_sandbox) as toy:
-        reply = await toy.put("A", ITEM)
+        reply = await toy.items.put("A", ITEM)
     assert (reply.status, reply.attempts, reply.verdict.rule) == (201, 2, "toy-201")
     assert waits(caplog) == [("Retry-After", 1.0)]  # verbatim: never jittered shorter
     assert (toy.counters.rate_limited, dict(toy.counters.rules)) == (
@@ -85,12 +85,14 @@ async def test_a_429_is_waited_for_exactly_its_retry_after_then_succeeds(
 
 async def test_one_429_pauses_every_task_of_the_shop(toy_sandbox: ToySandbox) -> None:
     async with client(toy_sandbox) as toy:
-        await toy.put("warm-up", ITEM)  # answered: the shop's tasks no longer go one at a time
+        await toy.items.put(
+            "warm-up", ITEM
+        )  # answered: the shop's tasks no longer go one at a time
         toy_sandbox.set_faults("throttle=1:2")
         statuses: dict[str, int] = {}
 
         async def put(item_id: str) -> None:
-            statuses[item_id] = (await toy.put(item_id, ITEM)).status
+            statuses[item_id] = (await toy.items.put(item_id, ITEM)).status
 
         def paused() -> bool:
             return toy.limiter.blocked_until(time.monotonic()) is not None
@@ -128,7 +130,7 @@ async def test_503s_are_backed_off_with_jitter_then_succeed(
     caplog.set_level(logging.INFO, logger="shopbridge")
     play(toy_sandbox, "503=0.5", "503", "503", "ok")
     async with client(toy_sandbox) as toy:
-        reply = await toy.put("A", ITEM)
+        reply = await toy.items.put("A", ITEM)
     assert (reply.status, reply.attempts) == (201, 3)  # a 503 applied nothing
     logged = waits(caplog)
     assert [source for source, _ in logged] == ["backoff", "backoff"]
@@ -146,7 +148,7 @@ async def test_attempts_exhausted_raise_the_typed_error_with_attempts_and_gave_u
     toy_sandbox.set_faults("503=1")
     async with client(toy_sandbox, retry=policy) as toy:
         with pytest.raises(TransientError) as caught:
-            await toy.put("A", ITEM)
+            await toy.items.put("A", ITEM)
     error = caught.value
     assert (error.retryable, error.attempts, error.status) == (True, 3, 503)
     assert (error.action, error.verdict.rule) == (Action.BACKOFF, "http-503")
@@ -166,10 +168,10 @@ async def test_a_retry_after_beyond_the_deadline_gives_up_at_once_saying_so(
     toy_sandbox.set_faults("throttle=1:30")
     async with client(toy_sandbox, retry=policy) as toy:
         with pytest.raises(RateLimitedError) as first:
-            await toy.put("A", ITEM)
+            await toy.items.put("A", ITEM)
         # The shop stays paused for the 30 s: the next call is refused before it is sent.
         with pytest.raises(RateLimitedError) as second:
-            await toy.put("B", ITEM)
+            await toy.items.put("B", ITEM)
     error = first.value
     assert error.gave_up is not None
     assert re.fullmatch(
@@ -219,7 +221,7 @@ async def test_an_ambiguous_failure_is_resent_only_when_the_request_is_idempoten
 ) -> None:
     play(toy_sandbox, f"{fault}=0.5", fault, "ok")
     async with client(toy_sandbox) as toy:
-        send = toy.put("A", ITEM) if method == "PUT" else toy.create(ITEM)
+        send = toy.items.put("A", ITEM) if method == "PUT" else toy.items.create(ITEM)
         if resent:
             reply = await send
             assert reply.attempts == 2
@@ -240,7 +242,7 @@ async def test_a_put_whose_answer_was_lost_after_the_write_is_written_twice_into
 ) -> None:
     play(toy_sandbox, "drop_after=0.5", "drop_after", "ok")
     async with client(toy_sandbox) as toy:
-        reply = await toy.put("A", ITEM)
+        reply = await toy.items.put("A", ITEM)
     assert (reply.status, reply.verdict.rule, reply.after_ambiguous) == (200, "toy-200", True)
     assert list(toy_sandbox.records("north", "items")) == ["A"]
     assert toy_sandbox.writes("north", "items", "A") == 2
@@ -252,7 +254,7 @@ async def test_a_create_whose_answer_was_lost_fails_with_the_failure_and_is_held
     play(toy_sandbox, "drop_after=0.5", "drop_after", "ok")
     async with client(toy_sandbox) as toy:
         with pytest.raises(RequestFailedError) as caught:
-            await toy.create(ITEM)
+            await toy.items.create(ITEM)
     error = caught.value
     assert (error.failure, error.status, error.action) == (
         FailureKind.DISCONNECTED,
@@ -273,7 +275,7 @@ async def test_a_read_timeout_is_resent_only_when_the_request_is_idempotent(
     policy = RetryPolicy(deadline=10, attempt_timeout=1, backoff_base=0.01, backoff_max=0.02)
     play(toy_sandbox, "slow=0.5:2", "slow", "ok")
     async with client(toy_sandbox, retry=policy) as toy:
-        send = toy.put("A", ITEM) if method == "PUT" else toy.create(ITEM)
+        send = toy.items.put("A", ITEM) if method == "PUT" else toy.items.create(ITEM)
         if resent:
             assert (await send).attempts == 2
             # The slow first attempt is still applied server-side, later: on the same item.
@@ -294,11 +296,11 @@ async def test_the_counters_count_calls_attempts_and_the_rules_that_fired(
 ) -> None:
     play(toy_sandbox, "503=0.5", "ok", "503", "ok", "ok")
     async with client(toy_sandbox) as toy:
-        await toy.put("A", ITEM)
-        await toy.put("B", ITEM)  # a 503, then created
+        await toy.items.put("A", ITEM)
+        await toy.items.put("B", ITEM)  # a 503, then created
         before = toy.counters.snapshot()
         with pytest.raises(RequestError):
-            await toy.put("C", {"name": 7})  # refused: 422
+            await toy.items.put("C", {"name": 7})  # refused: 422
     counters = toy.counters
     assert (counters.calls, counters.attempts, counters.retries, counters.rate_limited) == (
         3,
@@ -322,7 +324,7 @@ async def test_an_error_never_carries_the_api_key_even_when_the_server_echoes_it
     wrong = "toy-wrong-key-8d2e77"
     async with client(toy_sandbox, key=wrong) as toy:
         with pytest.raises(CredentialsRejectedError) as caught:
-            await toy.put("A", ITEM)
+            await toy.items.put("A", ITEM)
     error = caught.value
     assert error.error is not None
     assert error.error.message == "the key '***' is not valid"  # the server echoed it
@@ -342,7 +344,7 @@ async def test_an_error_pickles_whole_and_without_the_api_key(toy_sandbox: ToySa
     wrong = "toy-wrong-key-8d2e77"
     async with client(toy_sandbox, key=wrong) as toy:
         with pytest.raises(CredentialsRejectedError) as caught:
-            await toy.put("A", ITEM)
+            await toy.items.put("A", ITEM)
     error = caught.value
     data = pickle.dumps(error)
     copy = pickle.loads(data)  # noqa: S301 - our own error, just pickled

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Unpack
+from typing import TYPE_CHECKING, Any, TypeVar, Unpack
 
-from shopbridge.core._blocking import BlockingFacade
+from shopbridge.core._blocking import BlockingFacade, BlockingResource, blocking, blocking_feed
 from shopbridge.core._client_base import EngineClient
-from shopbridge.core._engine import Engine, Reply, Request
+from shopbridge.core._endpoint import Answer, Endpoint
+from shopbridge.core._engine import Engine, Reply
 from shopbridge.core._pacing import Pacer
 from shopbridge.core._retry import RetryPolicy
 from shopbridge.core._transport import Transport, check_base_url
-from shopbridge.core.bulk._push import push_records, with_total
+from shopbridge.core.bulk._push import push_records
 from shopbridge.core.bulk._report import BulkOutcome, Settled, settle
 from shopbridge.core.sansio._http_rules import GENERIC_HTTP_RULES, NETWORK_RULES
 from shopbridge.core.sansio._outcome import ErrorBody
@@ -27,8 +28,13 @@ from shopbridge.core.sansio._table import DecisionTable, Rule, chain
 from shopbridge.core.sansio._verdict import Action
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
+    from shopbridge.core._endpoint import Api
     from shopbridge.core.bulk._push import PushOptions, Records
     from shopbridge.core.bulk._report import BulkReport
+
+_T = TypeVar("_T")
 
 API_KEY = "toy-key-5f3a9c1e"
 FAST = RetryPolicy(
@@ -61,12 +67,62 @@ def parse_error(status: int, data: Any) -> ErrorBody | None:
     )
 
 
-def _upserted(reply: Reply) -> Settled:
-    if reply.status == 201:
+ITEM_PUT = Endpoint(
+    name="items.put",
+    method="PUT",
+    path="/{shop}/items/{item_id}",
+    answer=object,
+    schema="item",
+    idempotent=True,
+)
+ITEM_CREATE = Endpoint(
+    name="items.create",
+    method="POST",
+    path="/{shop}/items",
+    answer=object,
+    schema="item",
+    idempotent=False,
+)
+
+
+def _upserted(answer: Answer[Any]) -> Settled:
+    if answer.status == 201:
         outcome = BulkOutcome.CREATED
     else:  # a 200 after a lost answer may be the update of what that attempt created
-        outcome = BulkOutcome.UPSERTED if reply.after_ambiguous else BulkOutcome.UPDATED
-    return Settled(outcome=outcome, verdict=reply.verdict, attempts=reply.attempts)
+        outcome = BulkOutcome.UPSERTED if answer.after_ambiguous else BulkOutcome.UPDATED
+    return Settled(outcome=outcome, verdict=answer.verdict, attempts=answer.attempts)
+
+
+class AsyncItems:
+    """``/items``: the toy's one resource, calling its endpoints through the `Api` protocol."""
+
+    def __init__(self, api: Api) -> None:
+        self._api = api
+
+    async def put(self, item_id: str, item: Mapping[str, Any]) -> Reply:
+        """Upsert an item (idempotent)."""
+        return (await self._api.call(ITEM_PUT, item, item_id=item_id)).reply
+
+    async def create(self, item: Mapping[str, Any]) -> Reply:
+        """Create an item under a new id (not idempotent)."""
+        return (await self._api.call(ITEM_CREATE, item)).reply
+
+    async def push_many(self, items: Records, **options: Unpack[PushOptions]) -> BulkReport:
+        """Upsert every item of a stream (each a mapping with an ``id``)."""
+
+        def put(item: Any) -> Awaitable[Answer[Any]]:
+            return self._api.call(ITEM_PUT, item, item_id=item["id"])
+
+        return await push_records(
+            items,
+            lambda item: settle(put(item), _upserted),
+            resource="items",
+            scope=self._api.scope,
+            to_json=dict,
+            key_of=lambda item: item["id"],
+            counters=self._api.counters,
+            options=options,
+        )
 
 
 class AsyncToy(EngineClient):
@@ -79,6 +135,8 @@ class AsyncToy(EngineClient):
         self, api_key: str, shop: str, *, base_url: str, retry: RetryPolicy = FAST
     ) -> None:
         self.shop = shop
+        self.scope = f"toy shop {shop}"
+        self._pace_key = shop
         transport = Transport(
             base_url=check_base_url(base_url, allow_insecure_http=False),
             headers={"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"},
@@ -92,36 +150,26 @@ class AsyncToy(EngineClient):
             pacer=Pacer(window=60.0),
             secrets=(api_key,),
         )
-        self.counters = self._engine.counters
         self.limiter = self._engine.pacer.limiter(shop)  # the one every task of the shop shares
+        self.items = AsyncItems(self)
 
-    async def put(self, item_id: str, item: Mapping[str, Any]) -> Reply:
-        """Upsert an item (idempotent)."""
-        return await self._send("PUT", f"/{self.shop}/items/{item_id}", item, idempotent=True)
+    def _path_value(self, endpoint: Endpoint[Any], name: str, value: object) -> str:
+        return self.shop if name == "shop" else str(value)
 
-    async def create(self, item: Mapping[str, Any]) -> Reply:
-        """Create an item under a new id (not idempotent)."""
-        return await self._send("POST", f"/{self.shop}/items", item, idempotent=False)
+    def _json_body(self, endpoint: Endpoint[Any], body: object, path: str) -> Any:
+        return body  # the toy validates nothing: its server's 422 does
 
-    async def _send(self, method: str, path: str, item: Any, *, idempotent: bool) -> Reply:
-        self._check_open()
-        request = Request(
-            method=method, path=path, json=item, idempotent=idempotent, pace_key=self.shop
-        )
-        return await self._engine.send(request)
+    def _read_answer(self, endpoint: Endpoint[_T], reply: Reply, path: str) -> _T:
+        return reply.data  # type: ignore[no-any-return]
 
-    async def push_many(self, items: Records, **options: Unpack[PushOptions]) -> BulkReport:
-        """Upsert every item of a stream (each a mapping with an ``id``)."""
-        return await push_records(
-            items,
-            lambda item: settle(self.put(item["id"], item), _upserted),
-            resource="items",
-            scope=f"toy shop {self.shop}",
-            to_json=dict,
-            key_of=lambda item: item["id"],
-            counters=self.counters,
-            options=options,
-        )
+
+class Items(BlockingResource):
+    """``/items``, blocking: every method derived from `AsyncItems`."""
+
+    twin_of = AsyncItems
+    put = blocking(AsyncItems.put)
+    create = blocking(AsyncItems.create)
+    push_many = blocking_feed(AsyncItems.push_many)
 
 
 class Toy(BlockingFacade[AsyncToy]):
@@ -129,15 +177,4 @@ class Toy(BlockingFacade[AsyncToy]):
 
     def __init__(self, api_key: str, shop: str, **options: Any) -> None:
         super().__init__(functools.partial(AsyncToy, api_key, shop, **options))
-
-    def put(self, item_id: str, item: Mapping[str, Any]) -> Reply:
-        return self._call(lambda client: client.put(item_id, item))
-
-    def create(self, item: Mapping[str, Any]) -> Reply:
-        return self._call(lambda client: client.create(item))
-
-    def push_many(self, items: Records, **options: Unpack[PushOptions]) -> BulkReport:
-        return self._call_with_records(
-            lambda client, records, size: client.push_many(records, **with_total(options, size)),
-            items,
-        )
+        self.items = Items(self, "items")

@@ -9,7 +9,7 @@ careless servers do, so that the client's redaction is put to the test.
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -80,6 +80,9 @@ class ToySandbox(SandboxServer):
 
     def _too_many_requests(self, decision: RateLimitDecision) -> web.StreamResponse:
         return json_response(429, {"error": {"key": "slow_down"}}, headers=decision.headers())
+
+    def _server_error_payload(self, status: int) -> Any:
+        return {"error": {"key": "server_error", "message": f"status {status}"}}
 
     def parse_scope(self, text: str) -> str | None:
         return text if text in SHOPS else None

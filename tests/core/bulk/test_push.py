@@ -35,7 +35,7 @@ async def test_a_faulty_toy_run_ends_every_record_in_one_outcome_and_the_counts_
     checkpoint, dead_letter = tmp_path / "cp.json", tmp_path / "dead.jsonl"
     toy_sandbox.set_faults("503=0.1,500=0.03,drop_before=0.03,drop_after=0.03", seed=5)
     async with AsyncToy(API_KEY, "north", base_url=toy_sandbox.base_url, retry=PATIENT) as toy:
-        report = await toy.push_many(
+        report = await toy.items.push_many(
             source, checkpoint=checkpoint, dead_letter=dead_letter, concurrency=16
         )
     assert sum(report.counts.values()) == report.total == 300
@@ -67,7 +67,7 @@ async def test_a_refused_key_stops_a_toy_run_at_its_first_answer_and_the_rest_re
     checkpoint, dead_letter = tmp_path / "cp.json", tmp_path / "dead.jsonl"
     base_url = toy_sandbox.base_url
     async with AsyncToy("wrong-key", "north", base_url=base_url, retry=PATIENT) as wrong:
-        stopped = await wrong.push_many(
+        stopped = await wrong.items.push_many(
             source, checkpoint=checkpoint, dead_letter=dead_letter, concurrency=16
         )
     assert stopped.stopped is not None
@@ -84,7 +84,7 @@ async def test_a_refused_key_stops_a_toy_run_at_its_first_answer_and_the_rest_re
     assert state is not None
     assert (state.position, state.complete) == (0, False)
     async with AsyncToy(API_KEY, "north", base_url=base_url, retry=PATIENT) as toy:
-        resumed = await toy.push_many(source, checkpoint=checkpoint, dead_letter=dead_letter)
+        resumed = await toy.items.push_many(source, checkpoint=checkpoint, dead_letter=dead_letter)
     assert (resumed.resumed_from, resumed.counts[BulkOutcome.CREATED], resumed.ok) == (0, 50, True)
     assert len(toy_sandbox.records("north", "items")) == 50
 
@@ -100,7 +100,7 @@ async def test_creates_in_bulk_are_never_resent_after_a_lost_answer_and_never_lo
     async with AsyncToy(API_KEY, "north", base_url=toy_sandbox.base_url, retry=PATIENT) as toy:
         report = await run_bulk(
             items_from([{"name": f"lamp {n}"} for n in range(200)]),
-            lambda record: settle(toy.create(record), created),
+            lambda record: settle(toy.items.create(record), created),
             resource="new items",
             scope="toy shop north",
             to_json=dict,
