@@ -31,7 +31,9 @@ def reply(data: object) -> Reply:
 async def test_a_2xx_that_is_not_the_documented_body_fails_with_its_verdict(
     client: AsyncKanal | AsyncKarla, cls: type, rule: str, consequence: str
 ) -> None:
-    endpoint = Endpoint(name="x.create", method="POST", path="/p", answer=cls, idempotent=True)
+    endpoint: Endpoint[object] = Endpoint(
+        name="x.create", method="POST", path="/p", answer=cls, idempotent=True
+    )
     with pytest.raises(RequestFailedError) as caught:
         client._read_answer(endpoint, reply(["not", "a", "record"]), "/p")
     error = caught.value
