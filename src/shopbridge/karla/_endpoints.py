@@ -53,7 +53,44 @@ from shopbridge.karla._shop_models import (
     WebhookUpdate,
 )
 
-__all__ = ["ENDPOINTS", "Collection"]
+__all__ = [
+    "ANNOUNCEMENTS",
+    "ANNOUNCEMENT_UPDATE",
+    "CAMPAIGNS",
+    "CAMPAIGN_IMAGE",
+    "CAMPAIGN_PRODUCT_IMAGE",
+    "CAMPAIGN_REPLACE",
+    "CLAIMS",
+    "CLAIM_UPDATE",
+    "DISCOUNTS",
+    "DISCOUNT_UPDATE",
+    "ENDPOINTS",
+    "KLAVIYO_KEY",
+    "ORDER_BULK_UPSERT",
+    "ORDER_PLACE",
+    "ORDER_SEARCH",
+    "ORDER_SHIPMENT_UPDATE",
+    "ORDER_UPDATE",
+    "ORDER_UPSERT",
+    "SETTINGS_CARRIERS",
+    "SETTINGS_GET",
+    "SETTINGS_SEGMENTS",
+    "SETTINGS_SET",
+    "SETTINGS_TRACKPAGES",
+    "SETTINGS_TRIGGERS",
+    "SHIPMENT_EVENT",
+    "SHOPIFY_TOKEN",
+    "SHOPWARE_CREDENTIALS",
+    "SHOP_CREATE",
+    "SHOP_DELETE",
+    "SHOP_GET",
+    "SHOP_IMAGE",
+    "SHOP_SEARCH",
+    "SHOP_UPDATE",
+    "WEBHOOKS",
+    "WEBHOOK_UPDATE",
+    "Collection",
+]
 
 _A = TypeVar("_A")
 
