@@ -36,6 +36,7 @@ from shopbridge.karla import (
     WebhookCreate,
     WebhookUpdate,
 )
+from shopbridge.karla._endpoints import SHOP_GET
 from shopbridge.karla.sandbox import (
     DEFAULT_API_KEY,
     DEFAULT_SHOP,
@@ -386,8 +387,8 @@ async def test_credentials_are_refused_and_never_echoed(
 
 async def test_karla_version_is_sent_only_when_set(sandbox: KarlaSandbox) -> None:
     async with client(sandbox, api_version="2023-06-01") as pinned, client(sandbox) as latest:
-        pinned_reply = await pinned._send("GET", pinned._path())
-        latest_reply = await latest._send("GET", latest._path())
+        pinned_reply = (await pinned.call(SHOP_GET)).reply
+        latest_reply = (await latest.call(SHOP_GET)).reply
 
     assert pinned_reply.headers["Karla-Version"] == "2023-06-01"
     assert latest_reply.headers["Karla-Version"] == LATEST_KARLA_VERSION

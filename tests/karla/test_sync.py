@@ -170,3 +170,16 @@ def test_repr_and_close(sandbox: KarlaSandbox) -> None:
     assert "secret-key-123" not in repr(karla)
     karla.close()
     assert karla.closed
+
+
+def test_a_blocking_search_refuses_paging_karla_would_refuse_before_sending(
+    karla: Karla, sandbox: KarlaSandbox
+) -> None:
+    before = sandbox.stats.requests
+
+    with pytest.raises(ValidationError) as caught:
+        karla.orders.search(per_page=101)
+
+    assert caught.value.field_errors == {"per_page": ("Input should be less than or equal to 100",)}
+    assert caught.value.attempts == 0
+    assert sandbox.stats.requests == before

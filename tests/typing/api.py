@@ -64,6 +64,7 @@ from shopbridge.karla import (
     ImageUpload,
     Pages,
     Shop,
+    ShopSettings,
     Tracking,
     Webhook,
     sign,
@@ -249,3 +250,31 @@ def blocking_bulk() -> None:
     with Karla("shop", "key", "shop") as karla:
         made: BulkReport = karla.campaigns.create_many([AS_MAPPING])
         del made
+
+
+def blocking_twins(since: datetime) -> None:
+    """The derived twins take the async methods' parameters exactly: a wrong one is reported.
+
+    Each ``type: ignore`` proves an error: strict mypy reports an ignore that is not needed.
+    """
+    with Kanal("key", 1, rate_window=30.0) as kanal:
+        updated: OrderRecord = kanal.orders.update("ORDER-1001", OrderUpdate(tags=UNSET))
+        kanal.customers.delete("CUST-42")
+        report: BulkReport = kanal.customers.delete_many(["CUST-1"], concurrency=2)
+        kanal.orders.update(1001, {"financial_status": "paid"})  # type: ignore[arg-type]
+        kanal.orders.upsert(ORDER, created=True)  # type: ignore[call-arg]
+        del updated, report
+    Kanal("key", 1, rate_window="60")  # type: ignore[arg-type]
+    with Karla("shop", "key", "shop", validate=False, unknown_fields="send") as karla:
+        shop: Shop = karla.shops.get()
+        renamed: Shop = karla.shops.update({"name": "Shop"}, slug="other-shop")
+        settings: ShopSettings = karla.settings.update_trackpages({}, version=2)
+        tracking: Tracking = karla.orders.update_shipment("o-1", "s-1", {"tracking_url": "u"})
+        placed: Created[Any] = karla.orders.place({"order_number": "1"})
+        pages: BlockingPages[KarlaOrder] = karla.orders.search(order_placed_from=since)
+        karla.orders.update(42, {})  # type: ignore[arg-type]
+        karla.orders.search(order_number=1001)  # type: ignore[arg-type]
+        karla.settings.update_carriers(True)  # type: ignore[call-arg]
+        karla.campaigns.search(segment="default").fetch(2)  # type: ignore[call-arg]
+        del shop, renamed, settings, tracking, placed, pages
+    Karla("shop", "key", "shop", unknown_fields="drop")  # type: ignore[arg-type]

@@ -339,7 +339,8 @@ class Twin(Generic[_P, _R]):
 def _twin_doc(doc: str | None, note: str | None) -> str | None:
     if note is None:
         return doc
-    return f"{doc.rstrip()}\n\n{note}" if doc else note
+    # Cleaned first: a note at column 0 after an indented docstring would break its indentation.
+    return f"{inspect.cleandoc(doc)}\n\n{note}" if doc else note
 
 
 def _run_call(

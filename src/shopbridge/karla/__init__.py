@@ -1,15 +1,34 @@
 """Karla (post-purchase tracking): the clients, models, decision table and webhooks.
 
-`AsyncKarla` and its blocking twin `Karla`, the request and answer models (`ImageUpload` for
-a shop image's upload), the decision table and its error parser, webhook signatures (`sign`,
-`verify_signature`) and the receiver's helpers (`read_event`, `webhook_handler`).
+`AsyncKarla` and its blocking twin `Karla` (options: `KarlaOptions`), the request and answer
+models (`ImageUpload` for a shop image's upload), the decision table and its error parser,
+webhook signatures (`sign`, `verify_signature`) and the receiver's helpers (`read_event`,
+`webhook_handler`). One module per job:
 
-The sandbox (an in-memory fake of the API) is `shopbridge.karla.sandbox`.
+``_endpoints``          every endpoint, described once: method, path, schema, model, answer
+``_client``             `AsyncKarla`, `KarlaOptions` and `settings`; Karla's hooks of the core's
+                        one client protocol (paths, bodies, queries, answers)
+``_resources``          orders, shipments, shops and settings; the search and create helpers
+``_collections``        the uuid-addressed collections: campaigns, discounts, announcements,
+                        webhooks, claims
+``_sync``               `Karla`: the blocking resources, derived from the async methods
+``_pages``              `Pages` and `BlockingPages`: a search's pages, and its paging checks
+``_images``             an image upload's checks and its multipart body
+``_bulk``               what one record's upsert or create comes to, for the bulk runner
+``_models``             orders, trackings, shipment events, `Created`
+``_shop_models``        shops, settings, webhooks, claims, image uploads
+``_marketing_models``   campaigns, discounts, announcements
+``_wire``               the private converter: models to Karla's JSON and answers back
+``_validation``         Karla's request shapes, checked before sending
+``_table``              the decision table and its error parser
+``_signature``          webhook signatures: `sign`, `verify_signature`
+``_events``             the receiver's side: `read_event`, `webhook_handler`
+``sandbox``             `shopbridge.karla.sandbox`: an in-memory fake of the API
 """
 
 from __future__ import annotations
 
-from shopbridge.karla._client import DEFAULT_BASE_URL, AsyncKarla
+from shopbridge.karla._client import DEFAULT_BASE_URL, AsyncKarla, KarlaOptions
 from shopbridge.karla._collections import (
     AsyncAnnouncements,
     AsyncCampaigns,
@@ -144,6 +163,7 @@ __all__ = [
     "ImageUpload",
     "InvalidEventError",
     "Karla",
+    "KarlaOptions",
     "Language",
     "MalformedSignatureError",
     "Order",

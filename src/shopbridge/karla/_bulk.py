@@ -21,10 +21,9 @@ from shopbridge.karla._wire import to_wire
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from shopbridge.core._engine import Reply
+    from shopbridge.core._endpoint import Answer, Api
     from shopbridge.core.bulk._push import PushOptions, Records
     from shopbridge.core.bulk._report import BulkReport
-    from shopbridge.karla._client import AsyncKarla
     from shopbridge.karla._models import Created
 
 __all__ = ["create_handler", "push", "record_json", "upsert_handler"]
@@ -54,12 +53,12 @@ def _key_of(resource: str) -> Callable[[Any], object]:
     return key
 
 
-def _upserted(reply: Reply) -> Settled:
-    return Settled(outcome=BulkOutcome.UPSERTED, verdict=reply.verdict, attempts=reply.attempts)
+def _upserted(answer: Answer[Any]) -> Settled:
+    return Settled(outcome=BulkOutcome.UPSERTED, verdict=answer.verdict, attempts=answer.attempts)
 
 
 def upsert_handler(
-    upsert: Callable[[Any], Awaitable[Reply]],
+    upsert: Callable[[Any], Awaitable[Answer[Any]]],
 ) -> Callable[[Any], Awaitable[Settled]]:
     """Settle one order by upserting it (``PUT /orders``)."""
     return lambda record: settle(upsert(record), _upserted)
@@ -78,21 +77,21 @@ def create_handler(
 
 
 def push(
-    client: AsyncKarla,
+    api: Api,
     records: Records,
     handle: Callable[[Any], Awaitable[Settled]],
     *,
     resource: str,
     options: PushOptions,
 ) -> Awaitable[BulkReport]:
-    """Run the bulk runner over `records` for one resource of `client`'s shop."""
+    """Run the bulk runner over `records` for one resource of `api`'s shop."""
     return push_records(
         records,
         handle,
         resource=resource,
-        scope=f"karla shop {client.shop_slug}",
+        scope=api.scope,
         to_json=record_json,
         key_of=_key_of(resource),
-        counters=client._engine.counters,
+        counters=api.counters,
         options=options,
     )

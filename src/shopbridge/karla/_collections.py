@@ -10,27 +10,22 @@ from typing import TYPE_CHECKING, Any, Unpack
 
 from shopbridge.karla import _bulk as bulk
 from shopbridge.karla import _images as images
-from shopbridge.karla import _validation as rules
-from shopbridge.karla._marketing_models import (
-    Announcement,
-    AnnouncementCreate,
-    AnnouncementUpdate,
-    Campaign,
-    CampaignRequest,
-    Discount,
-    DiscountCreate,
-    DiscountUpdate,
+from shopbridge.karla._endpoints import (
+    ANNOUNCEMENT_UPDATE,
+    ANNOUNCEMENTS,
+    CAMPAIGN_IMAGE,
+    CAMPAIGN_PRODUCT_IMAGE,
+    CAMPAIGN_REPLACE,
+    CAMPAIGNS,
+    CLAIM_UPDATE,
+    CLAIMS,
+    DISCOUNT_UPDATE,
+    DISCOUNTS,
+    WEBHOOK_UPDATE,
+    WEBHOOKS,
 )
 from shopbridge.karla._pages import DEFAULT_PER_PAGE, Pages
-from shopbridge.karla._resources import Body, _Resource
-from shopbridge.karla._shop_models import (
-    Claim,
-    ClaimCreate,
-    ClaimUpdate,
-    Webhook,
-    WebhookCreate,
-    WebhookUpdate,
-)
+from shopbridge.karla._resources import Body, Resource, created, search
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -38,8 +33,27 @@ if TYPE_CHECKING:
 
     from shopbridge.core.bulk._push import PushOptions, Records
     from shopbridge.core.bulk._report import BulkReport
+    from shopbridge.karla._endpoints import Collection
     from shopbridge.karla._images import ImageSource
+    from shopbridge.karla._marketing_models import (
+        Announcement,
+        AnnouncementCreate,
+        AnnouncementUpdate,
+        Campaign,
+        CampaignRequest,
+        Discount,
+        DiscountCreate,
+        DiscountUpdate,
+    )
     from shopbridge.karla._models import Created
+    from shopbridge.karla._shop_models import (
+        Claim,
+        ClaimCreate,
+        ClaimUpdate,
+        Webhook,
+        WebhookCreate,
+        WebhookUpdate,
+    )
 
 __all__ = [
     "AsyncAnnouncements",
@@ -50,15 +64,14 @@ __all__ = [
 ]
 
 
-class _Collection(_Resource):
+class _Collection(Resource):
     """A shop-scoped collection addressed by uuid."""
 
-    _name: str
+    _endpoints: Collection[Any]
 
     async def delete(self, uuid: str) -> None:
         """Delete it. A DELETE retried after an ambiguous failure that meets 404 is done."""
-        path = self._client._path(self._name, self._client._id(uuid, "uuid", method="DELETE"))
-        await self._client._delete(path)
+        await self._api.call(self._endpoints.delete, uuid=uuid)
 
     async def _create_many(
         self,
@@ -67,13 +80,14 @@ class _Collection(_Resource):
         create: Callable[[Any], Awaitable[Created[Any]]],
     ) -> BulkReport:
         handle = bulk.create_handler(create)
-        return await bulk.push(self._client, records, handle, resource=self._name, options=options)
+        name = self._endpoints.name
+        return await bulk.push(self._api, records, handle, resource=name, options=options)
 
 
 class AsyncCampaigns(_Collection):
     """``/campaigns``: search, create, replace (``PUT``), delete, and the images."""
 
-    _name = "campaigns"
+    _endpoints = CAMPAIGNS
 
     def search(
         self,
@@ -98,13 +112,11 @@ class AsyncCampaigns(_Collection):
             "promotion_type": promotion_type,
             "enabled": enabled,
         }
-        path = self._client._path(self._name)
-        return self._client._search(path, Campaign, filters, page=page, per_page=per_page)
+        return search(self._api, self._endpoints.search, filters, page=page, per_page=per_page)
 
     async def create(self, campaign: CampaignRequest | Body) -> Created[Campaign]:
         """Create a campaign (``409 campaign_exists``/``campaign_active_segment_exists``)."""
-        path = self._client._path(self._name)
-        return await self._client._create(path, rules.CAMPAIGN, campaign, Campaign)
+        return created(await self._api.call(self._endpoints.create, campaign))
 
     async def create_many(self, campaigns: Records, **options: Unpack[PushOptions]) -> BulkReport:
         """Create every campaign of a stream, accounting for each one.
@@ -121,10 +133,7 @@ class AsyncCampaigns(_Collection):
 
     async def replace(self, uuid: str, campaign: CampaignRequest | Body) -> Campaign:
         """Replace a campaign whole (``PUT``)."""
-        path = self._client._path(self._name, self._client._id(uuid, "uuid", method="PUT"))
-        return await self._client._call(
-            "PUT", path, Campaign, schema=rules.CAMPAIGN, record=campaign
-        )
+        return (await self._api.call(CAMPAIGN_REPLACE, campaign, uuid=uuid)).read()
 
     async def upload_image(
         self,
@@ -139,11 +148,10 @@ class AsyncCampaigns(_Collection):
         Not resent after an ambiguous failure. The arguments and errors are those of
         `AsyncShops.upload_image`; ``404 campaign_not_found`` for an unknown campaign.
         """
-        client = self._client
-        path = client._path(self._name, client._id(uuid, "uuid", method="POST"), "image")
-        return await client._upload(
-            path, Campaign, image, filename=filename, content_type=content_type, errors={}
+        body = await images.upload_body(
+            image, filename=filename, content_type=content_type, errors={}
         )
+        return (await self._api.call(CAMPAIGN_IMAGE, body, uuid=uuid)).read()
 
     async def upload_product_image(
         self,
@@ -169,25 +177,21 @@ class AsyncCampaigns(_Collection):
             NotFoundError: ``404 campaign_product_not_found``: the campaign has no product
                 at `position`.
         """
-        client = self._client
         errors: images.FieldErrors = {}
         index = images.check_position(position, errors)
-        path = client._path(
-            self._name,
-            client._id(uuid, "uuid", method="POST"),
-            "products",
-            "..." if index is None else str(index),
-            "image",
+        body = await images.upload_body(
+            image, filename=filename, content_type=content_type, errors=errors
         )
-        return await client._upload(
-            path, Campaign, image, filename=filename, content_type=content_type, errors=errors
+        answer = await self._api.call(
+            CAMPAIGN_PRODUCT_IMAGE, body, uuid=uuid, position="..." if index is None else index
         )
+        return answer.read()
 
 
 class AsyncDiscounts(_Collection):
     """``/discounts``: search, create, update, delete."""
 
-    _name = "discounts"
+    _endpoints = DISCOUNTS
 
     def search(
         self,
@@ -212,13 +216,11 @@ class AsyncDiscounts(_Collection):
             "target_type": target_type,
             "target_selection": target_selection,
         }
-        path = self._client._path(self._name)
-        return self._client._search(path, Discount, filters, page=page, per_page=per_page)
+        return search(self._api, self._endpoints.search, filters, page=page, per_page=per_page)
 
     async def create(self, discount: DiscountCreate | Body) -> Created[Discount]:
         """Create a discount (``409 voucher_exists`` when its code is taken)."""
-        path = self._client._path(self._name)
-        return await self._client._create(path, rules.DISCOUNT_CREATE, discount, Discount)
+        return created(await self._api.call(self._endpoints.create, discount))
 
     async def create_many(self, discounts: Records, **options: Unpack[PushOptions]) -> BulkReport:
         """Create every discount of a stream; see `AsyncCampaigns.create_many`."""
@@ -226,16 +228,13 @@ class AsyncDiscounts(_Collection):
 
     async def update(self, uuid: str, changes: DiscountUpdate | Body) -> Discount:
         """Change a discount; only the fields given change."""
-        path = self._client._path(self._name, self._client._id(uuid, "uuid", method="PATCH"))
-        return await self._client._call(
-            "PATCH", path, Discount, schema=rules.DISCOUNT_UPDATE, record=changes
-        )
+        return (await self._api.call(DISCOUNT_UPDATE, changes, uuid=uuid)).read()
 
 
 class AsyncAnnouncements(_Collection):
     """``/announcements``: search, create, update, delete."""
 
-    _name = "announcements"
+    _endpoints = ANNOUNCEMENTS
 
     def search(
         self,
@@ -248,15 +247,11 @@ class AsyncAnnouncements(_Collection):
     ) -> Pages[Announcement]:
         """The shop's announcements matching every filter given."""
         filters = {"uuid": uuid, "text": text, "language": language}
-        path = self._client._path(self._name)
-        return self._client._search(path, Announcement, filters, page=page, per_page=per_page)
+        return search(self._api, self._endpoints.search, filters, page=page, per_page=per_page)
 
     async def create(self, announcement: AnnouncementCreate | Body) -> Created[Announcement]:
         """Create an announcement (``409 announcement_exists``)."""
-        path = self._client._path(self._name)
-        return await self._client._create(
-            path, rules.ANNOUNCEMENT_CREATE, announcement, Announcement
-        )
+        return created(await self._api.call(self._endpoints.create, announcement))
 
     async def create_many(
         self, announcements: Records, **options: Unpack[PushOptions]
@@ -266,16 +261,13 @@ class AsyncAnnouncements(_Collection):
 
     async def update(self, uuid: str, changes: AnnouncementUpdate | Body) -> Announcement:
         """Change an announcement's text or language."""
-        path = self._client._path(self._name, self._client._id(uuid, "uuid", method="PATCH"))
-        return await self._client._call(
-            "PATCH", path, Announcement, schema=rules.ANNOUNCEMENT_UPDATE, record=changes
-        )
+        return (await self._api.call(ANNOUNCEMENT_UPDATE, changes, uuid=uuid)).read()
 
 
 class AsyncWebhooks(_Collection):
     """``/webhooks``: search, create, update, delete the shop's event subscriptions."""
 
-    _name = "webhooks"
+    _endpoints = WEBHOOKS
 
     def search(
         self,
@@ -288,26 +280,21 @@ class AsyncWebhooks(_Collection):
     ) -> Pages[Webhook]:
         """The shop's webhooks matching every filter given."""
         filters = {"uuid": uuid, "status": status, "url": url}
-        path = self._client._path(self._name)
-        return self._client._search(path, Webhook, filters, page=page, per_page=per_page)
+        return search(self._api, self._endpoints.search, filters, page=page, per_page=per_page)
 
     async def create(self, webhook: WebhookCreate | Body) -> Created[Webhook]:
         """Subscribe a URL; the answer's ``secret`` signs every delivery."""
-        path = self._client._path(self._name)
-        return await self._client._create(path, rules.WEBHOOK_CREATE, webhook, Webhook)
+        return created(await self._api.call(self._endpoints.create, webhook))
 
     async def update(self, uuid: str, changes: WebhookUpdate | Body) -> Webhook:
         """Change a webhook; only the fields given change."""
-        path = self._client._path(self._name, self._client._id(uuid, "uuid", method="PATCH"))
-        return await self._client._call(
-            "PATCH", path, Webhook, schema=rules.WEBHOOK_UPDATE, record=changes
-        )
+        return (await self._api.call(WEBHOOK_UPDATE, changes, uuid=uuid)).read()
 
 
 class AsyncClaims(_Collection):
     """``/claims``: search, create, update (``PUT``), delete."""
 
-    _name = "claims"
+    _endpoints = CLAIMS
 
     def search(
         self,
@@ -326,17 +313,12 @@ class AsyncClaims(_Collection):
             "resolution_preference": resolution_preference,
             "status": status,
         }
-        path = self._client._path(self._name)
-        return self._client._search(path, Claim, filters, page=page, per_page=per_page)
+        return search(self._api, self._endpoints.search, filters, page=page, per_page=per_page)
 
     async def create(self, claim: ClaimCreate | Body) -> Created[Claim]:
         """Open a claim about a shipment."""
-        path = self._client._path(self._name)
-        return await self._client._create(path, rules.CLAIM_CREATE, claim, Claim)
+        return created(await self._api.call(self._endpoints.create, claim))
 
     async def update(self, uuid: str, changes: ClaimUpdate | Body) -> Claim:
         """Change a claim's resolution preference or status (``PUT``)."""
-        path = self._client._path(self._name, self._client._id(uuid, "uuid", method="PUT"))
-        return await self._client._call(
-            "PUT", path, Claim, schema=rules.CLAIM_UPDATE, record=changes
-        )
+        return (await self._api.call(CLAIM_UPDATE, changes, uuid=uuid)).read()

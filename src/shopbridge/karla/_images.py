@@ -9,6 +9,10 @@ error under the name of the argument that holds it (``image``, ``content_type``,
 Karla answers ``415 image_media_unsupported`` for a file it cannot read as an image; the
 client refuses only what it can tell without decoding one: an empty file, or a media type that
 is not ``image/*``.
+
+`upload_body` gives the upload's body: encoded once (`shopbridge.core.sansio._multipart`), so
+that every attempt sends the same bytes, or `RefusedImage` with every field error, which the
+client raises as a `ValidationError` naming the upload's path.
 """
 
 from __future__ import annotations
@@ -21,10 +25,21 @@ from typing import TypeAlias
 import anyio.to_thread
 from attrs import frozen
 
-from shopbridge.core.sansio._multipart import is_media_type
+from shopbridge.core._endpoint import Encoded
+from shopbridge.core.sansio._multipart import encode_file, is_media_type
 from shopbridge.karla._shop_models import IMAGE_TYPES
 
-__all__ = ["ImageSource", "LoadedImage", "check_image_type", "check_position", "load_image"]
+__all__ = [
+    "IMAGE_FORM",
+    "ImageForm",
+    "ImageSource",
+    "LoadedImage",
+    "RefusedImage",
+    "check_image_type",
+    "check_position",
+    "load_image",
+    "upload_body",
+]
 
 ImageSource: TypeAlias = bytes | str | os.PathLike[str]
 """An image to upload: its bytes, or the path of a file holding them."""
@@ -40,6 +55,24 @@ _SIGNATURES = (
     (b"GIF87a", "image/gif"),
     (b"GIF89a", "image/gif"),
 )
+
+
+@frozen
+class ImageForm:
+    """The schema of an image upload: a ``multipart/form-data`` body with one file part."""
+
+    field: str
+
+
+IMAGE_FORM = ImageForm("image")
+"""Karla's image uploads: the file in the form's ``image`` part (spec §1.1)."""
+
+
+@frozen
+class RefusedImage:
+    """An upload refused before sending: every field error, keyed by the argument's name."""
+
+    errors: FieldErrors
 
 
 @frozen(kw_only=True)
@@ -168,3 +201,27 @@ async def load_image(
     if name is None:
         name = _DEFAULT_STEM + (mimetypes.guess_extension(media, strict=False) or "")
     return LoadedImage(data=data, filename=name, content_type=media)
+
+
+async def upload_body(
+    image: object,
+    *,
+    filename: object,
+    content_type: object,
+    errors: FieldErrors,
+) -> Encoded | RefusedImage:
+    """The body of an image upload; `errors` may already hold the path's own.
+
+    Returns:
+        The form, encoded once; or `RefusedImage` when any field error was found.
+    """
+    loaded = await load_image(image, filename=filename, content_type=content_type, errors=errors)
+    if errors or loaded is None:
+        return RefusedImage(errors)
+    body, header = encode_file(
+        name=IMAGE_FORM.field,
+        filename=loaded.filename,
+        content_type=loaded.content_type,
+        data=loaded.data,
+    )
+    return Encoded(body, header)

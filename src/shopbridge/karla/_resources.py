@@ -2,59 +2,132 @@
 
 The uuid-addressed collections are in `shopbridge.karla._collections`.
 
-Each method builds the path, hands the body to the client's validation and sends it; the
-client decides how a request may be retried from its method (``POST`` is the one Karla does not
-deduplicate) and whether it is a create.
+Each method is one call of an endpoint described in `shopbridge.karla._endpoints`, through the
+client's `Api` protocol: the client fills the path, validates the body and decides from the
+endpoint how a request may be retried. A search gives `Pages` (one call per page read);
+``push_many`` pushes a whole stream through the bulk runner (`shopbridge.karla._bulk`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import partial
-from typing import TYPE_CHECKING, Any, Unpack
+from typing import TYPE_CHECKING, Any, TypeVar, Unpack
 
+from shopbridge.core.sansio._verdict import Action
 from shopbridge.karla import _bulk as bulk
 from shopbridge.karla import _images as images
-from shopbridge.karla import _validation as rules
-from shopbridge.karla._models import (
-    Created,
-    Order,
-    OrderPlacement,
-    OrderShipmentUpdate,
-    OrderUpdate,
-    OrderUpsert,
-    ShipmentEvent,
-    Tracking,
+from shopbridge.karla._endpoints import (
+    KLAVIYO_KEY,
+    ORDER_BULK_UPSERT,
+    ORDER_PLACE,
+    ORDER_SEARCH,
+    ORDER_SHIPMENT_UPDATE,
+    ORDER_UPDATE,
+    ORDER_UPSERT,
+    SETTINGS_CARRIERS,
+    SETTINGS_GET,
+    SETTINGS_SEGMENTS,
+    SETTINGS_SET,
+    SETTINGS_TRACKPAGES,
+    SETTINGS_TRIGGERS,
+    SHIPMENT_EVENT,
+    SHOP_CREATE,
+    SHOP_DELETE,
+    SHOP_GET,
+    SHOP_IMAGE,
+    SHOP_SEARCH,
+    SHOP_UPDATE,
+    SHOPIFY_TOKEN,
+    SHOPWARE_CREDENTIALS,
 )
-from shopbridge.karla._pages import DEFAULT_PER_PAGE, Pages
-from shopbridge.karla._shop_models import (
-    ImageType,
-    ImageUpload,
-    Shop,
-    ShopCreate,
-    ShopSettings,
-    ShopUpdate,
-)
+from shopbridge.karla._models import Created
+from shopbridge.karla._pages import DEFAULT_PER_PAGE, Pages, check_paging
 
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from shopbridge.core._endpoint import Answer, Api, Endpoint
     from shopbridge.core.bulk._push import PushOptions, Records
     from shopbridge.core.bulk._report import BulkReport
-    from shopbridge.karla._client import AsyncKarla
     from shopbridge.karla._images import ImageSource
+    from shopbridge.karla._models import (
+        Order,
+        OrderPlacement,
+        OrderShipmentUpdate,
+        OrderUpdate,
+        OrderUpsert,
+        ShipmentEvent,
+        Tracking,
+    )
+    from shopbridge.karla._shop_models import (
+        ImageType,
+        ImageUpload,
+        Shop,
+        ShopCreate,
+        ShopSettings,
+        ShopUpdate,
+    )
 
-__all__ = ["AsyncOrders", "AsyncSettings", "AsyncShipments", "AsyncShops", "Body"]
+__all__ = [
+    "AsyncOrders",
+    "AsyncSettings",
+    "AsyncShipments",
+    "AsyncShops",
+    "Body",
+    "Resource",
+    "created",
+    "search",
+]
 
 Body = Mapping[str, Any]
+_T = TypeVar("_T")
 
 
-class _Resource:
-    def __init__(self, client: AsyncKarla) -> None:
-        self._client = client
+class Resource:
+    """A part of `AsyncKarla`, calling its endpoints through the client's `Api`."""
+
+    def __init__(self, api: Api) -> None:
+        self._api = api
 
 
-class AsyncOrders(_Resource):
+def created(answer: Answer[_T]) -> Created[_T]:
+    """A create's result: its record, or "already existed" (a retried create that met 409)."""
+    if answer.verdict.action is Action.ALREADY_EXISTED:
+        return Created(
+            record=None, already_existed=True, verdict=answer.verdict, attempts=answer.attempts
+        )
+    return Created(
+        record=answer.read(),
+        already_existed=False,
+        verdict=answer.verdict,
+        attempts=answer.attempts,
+    )
+
+
+def search(
+    api: Api,
+    endpoint: Endpoint[list[_T]],
+    filters: Mapping[str, object],
+    *,
+    page: int,
+    per_page: int,
+    **params: object,
+) -> Pages[_T]:
+    """The pages of a search: one call of `endpoint` per page read, the filters in its query.
+
+    Raises:
+        ValidationError: a page or page size Karla would refuse; nothing was sent.
+    """
+    check_paging(page, per_page, path=endpoint.path)
+
+    async def fetch(number: int, size: int) -> list[_T]:
+        query = {**filters, "page": number, "per_page": size}
+        return (await api.call(endpoint, query=query, **params)).read()
+
+    return Pages(fetch, page=page, per_page=per_page)
+
+
+class AsyncOrders(Resource):
     """``/orders``: search, place (create), upsert (``PUT``), bulk upsert, update, shipments."""
 
     def search(
@@ -84,8 +157,7 @@ class AsyncOrders(_Resource):
             "order_placed_to": order_placed_to,
             "shipment_updated_since": shipment_updated_since,
         }
-        path = self._client._path("orders")
-        return self._client._search(path, Order, filters, page=page, per_page=per_page)
+        return search(self._api, ORDER_SEARCH, filters, page=page, per_page=per_page)
 
     async def place(self, order: OrderPlacement | Body) -> Created[Any]:
         """Create an order (``POST``). Prefer `upsert`, which never meets ``order_exists``.
@@ -94,9 +166,7 @@ class AsyncOrders(_Resource):
             ConflictError: ``409 order_exists`` on the first attempt.
             ValidationError: the order breaks Karla's shapes; nothing was sent.
         """
-        return await self._client._create(
-            self._client._path("orders"), rules.ORDER_PLACEMENT, order, object
-        )
+        return created(await self._api.call(ORDER_PLACE, order))
 
     async def upsert(self, upsert: OrderUpsert | Body) -> Any:
         """Create or update an order and/or attach trackings (``PUT``, retried freely).
@@ -107,9 +177,7 @@ class AsyncOrders(_Resource):
         Raises:
             NotFoundError: ``order_not_found``: no ``order`` was given and none exists.
         """
-        return await self._client._json(
-            "PUT", self._client._path("orders"), rules.ORDER_UPSERT, upsert
-        )
+        return (await self._api.call(ORDER_UPSERT, upsert)).read()
 
     async def push_many(self, upserts: Records, **options: Unpack[PushOptions]) -> BulkReport:
         """Upsert every order of a stream (``PUT /orders`` each), accounting for each one.
@@ -123,48 +191,31 @@ class AsyncOrders(_Resource):
             The report: one outcome per record (``upserted`` when done: Karla does not say
             whether it created or updated), counts that add up to the input.
         """
-        client = self._client
-        handle = bulk.upsert_handler(
-            partial(client._json_reply, "PUT", client._path("orders"), rules.ORDER_UPSERT)
-        )
-        return await bulk.push(client, upserts, handle, resource="orders", options=options)
+        handle = bulk.upsert_handler(lambda upsert: self._api.call(ORDER_UPSERT, upsert))
+        return await bulk.push(self._api, upserts, handle, resource="orders", options=options)
 
     async def bulk_upsert(self, upserts: Sequence[OrderUpsert | Body]) -> Any:
         """`upsert` for many orders in one request (``PUT /orders/bulk``).
 
         Field errors are keyed by the item's index first (``3.order.address.zip_code``).
         """
-        return await self._client._json(
-            "PUT",
-            self._client._path("orders", "bulk"),
-            rules.ORDER_UPSERT,
-            list(upserts),
-            many=True,
-        )
+        return (await self._api.call(ORDER_BULK_UPSERT, list(upserts))).read()
 
     async def update(self, order_id: str, changes: OrderUpdate | Body) -> Order:
         """Change an order's address or expected number of shipments (``order_id``: its uuid)."""
-        client = self._client
-        path = client._path("orders", client._id(order_id, "order_id", method="PATCH"))
-        return await client._call("PATCH", path, Order, schema=rules.ORDER_UPDATE, record=changes)
+        return (await self._api.call(ORDER_UPDATE, changes, order_id=order_id)).read()
 
     async def update_shipment(
         self, order_id: str, shipment_id: str, changes: OrderShipmentUpdate | Body
     ) -> Tracking:
         """Change a shipment's tracking URL or replace its products."""
-        client = self._client
-        path = client._path(
-            "orders",
-            client._id(order_id, "order_id", method="PATCH"),
-            "shipments",
-            client._id(shipment_id, "shipment_id", method="PATCH"),
+        answer = await self._api.call(
+            ORDER_SHIPMENT_UPDATE, changes, order_id=order_id, shipment_id=shipment_id
         )
-        return await client._call(
-            "PATCH", path, Tracking, schema=rules.ORDER_SHIPMENT_UPDATE, record=changes
-        )
+        return answer.read()
 
 
-class AsyncShipments(_Resource):
+class AsyncShipments(Resource):
     """``/shipments``: custom tracking events."""
 
     async def add_event(self, shipment_id: str, event: ShipmentEvent | Body) -> Any:
@@ -173,14 +224,10 @@ class AsyncShipments(_Resource):
         Not deduplicated by Karla: after an ambiguous failure (timeout, disconnect, 500/502/504)
         it is not resent, and the error says so; look before sending it again.
         """
-        client = self._client
-        sid = client._id(shipment_id, "shipment_id", method="POST")
-        return await client._json(
-            "POST", client._path("shipments", sid, "events"), rules.SHIPMENT_EVENT, event
-        )
+        return (await self._api.call(SHIPMENT_EVENT, event, shipment_id=shipment_id)).read()
 
 
-class AsyncShops(_Resource):
+class AsyncShops(Resource):
     """``/shops``: search, create, get, update, delete, images and the integration keys."""
 
     def search(
@@ -204,26 +251,23 @@ class AsyncShops(_Resource):
             "language": language,
             "organization": organization,
         }
-        return self._client._search("/shops", Shop, filters, page=page, per_page=per_page)
+        return search(self._api, SHOP_SEARCH, filters, page=page, per_page=per_page)
 
     async def create(self, shop: ShopCreate | Body) -> Created[Shop]:
         """Create a shop (``409 shop_exists`` when its slug is taken)."""
-        return await self._client._create("/shops", rules.SHOP_CREATE, shop, Shop)
+        return created(await self._api.call(SHOP_CREATE, shop))
 
     async def get(self, slug: str | None = None) -> Shop:
         """A shop (by default the client's): Karla's "hello world" call."""
-        return await self._client._call("GET", self._client._path(shop=slug), Shop)
+        return (await self._api.call(SHOP_GET, shop=slug)).read()
 
     async def update(self, changes: ShopUpdate | Body, *, slug: str | None = None) -> Shop:
         """Change a shop (by default the client's); only the fields given change."""
-        path = self._client._path(shop=slug)
-        return await self._client._call(
-            "PATCH", path, Shop, schema=rules.SHOP_UPDATE, record=changes
-        )
+        return (await self._api.call(SHOP_UPDATE, changes, shop=slug)).read()
 
     async def delete(self, slug: str | None = None) -> None:
         """Delete a shop (by default the client's)."""
-        await self._client._delete(self._client._path(shop=slug))
+        await self._api.call(SHOP_DELETE, shop=slug)
 
     async def upload_image(
         self,
@@ -257,22 +301,19 @@ class AsyncShops(_Resource):
         """
         errors: images.FieldErrors = {}
         kind = images.check_image_type(image_type, errors)
-        path = self._client._path("images", kind or "...", shop=slug)
-        return await self._client._upload(
-            path, ImageUpload, image, filename=filename, content_type=content_type, errors=errors
+        body = await images.upload_body(
+            image, filename=filename, content_type=content_type, errors=errors
         )
+        answer = await self._api.call(SHOP_IMAGE, body, image_type=kind or "...", shop=slug)
+        return answer.read()
 
     async def set_klaviyo_key(self, api_key: str) -> Any:
         """Store the shop's Klaviyo API key (``PUT /keys/klaviyo``)."""
-        return await self._client._json(
-            "PUT", self._client._path("keys", "klaviyo"), rules.API_KEY, {"api_key": api_key}
-        )
+        return (await self._api.call(KLAVIYO_KEY, {"api_key": api_key})).read()
 
     async def set_shopify_token(self, api_key: str) -> Any:
         """Store the shop's Shopify access token (``PUT /keys/shopify``)."""
-        return await self._client._json(
-            "PUT", self._client._path("keys", "shopify"), rules.API_KEY, {"api_key": api_key}
-        )
+        return (await self._api.call(SHOPIFY_TOKEN, {"api_key": api_key})).read()
 
     async def set_shopware_credentials(
         self, client_id: str, client_secret: str | None = None
@@ -281,64 +322,44 @@ class AsyncShops(_Resource):
         body: dict[str, Any] = {"client_id": client_id}
         if client_secret is not None:
             body["client_secret"] = client_secret
-        return await self._client._json(
-            "PUT", self._client._path("keys", "shopware"), rules.SHOPWARE_CREDENTIALS, body
-        )
+        return (await self._api.call(SHOPWARE_CREDENTIALS, body)).read()
 
 
-class AsyncSettings(_Resource):
+class AsyncSettings(Resource):
     """``/settings``: the shop's settings and their parts."""
 
     async def get(self) -> ShopSettings:
         """The shop's settings (``404 shop_settings_not_found`` before they are set)."""
-        return await self._client._call("GET", self._client._path("settings"), ShopSettings)
+        return (await self._api.call(SETTINGS_GET)).read()
 
     async def set(self, settings: Body) -> ShopSettings:
         """Set the shop's settings, creating them if absent.
 
         A ``POST`` that is not a create: not resent after an ambiguous failure.
         """
-        return await self._client._call(
-            "POST",
-            self._client._path("settings"),
-            ShopSettings,
-            schema=rules.SETTINGS,
-            record=settings,
-        )
+        return (await self._api.call(SETTINGS_SET, settings)).read()
 
     async def update_carriers(self, *, shipment_updates: bool) -> Any:
         """Turn carrier shipment updates on or off (``PUT /settings/carriers``)."""
-        return await self._part(
-            "carriers", rules.CARRIER_SETTINGS, shipment_updates=shipment_updates
-        )
+        return await self._part(SETTINGS_CARRIERS, shipment_updates=shipment_updates)
 
     async def update_triggers(
         self, *, klaviyo: bool | None = None, shopify: bool | None = None
     ) -> Any:
         """Turn the Klaviyo and Shopify triggers on or off (``PUT /settings/triggers``)."""
-        return await self._part(
-            "triggers", rules.TRIGGER_SETTINGS, klaviyo=klaviyo, shopify=shopify
-        )
+        return await self._part(SETTINGS_TRIGGERS, klaviyo=klaviyo, shopify=shopify)
 
     async def update_segments(
         self, *, klaviyo: bool | None = None, shopify: bool | None = None
     ) -> Any:
         """Turn segment syncing on or off (``PUT /settings/segments``)."""
-        return await self._part(
-            "segments", rules.SEGMENT_SETTINGS, klaviyo=klaviyo, shopify=shopify
-        )
+        return await self._part(SETTINGS_SEGMENTS, klaviyo=klaviyo, shopify=shopify)
 
     async def update_trackpages(self, data: Body, *, version: int = 1) -> ShopSettings:
         """Replace the tracking pages' settings (``PUT /settings/trackpages``)."""
-        return await self._client._call(
-            "PUT",
-            self._client._path("settings", "trackpages"),
-            ShopSettings,
-            schema=rules.TRACKPAGES,
-            record={"version": version, "data": data},
-        )
+        body = {"version": version, "data": data}
+        return (await self._api.call(SETTINGS_TRACKPAGES, body)).read()
 
-    async def _part(self, part: str, schema: rules.Schema, **values: bool | None) -> Any:
-        # Spec Q5: the reference does not show these updates' method; PUT, like trackpages.
+    async def _part(self, endpoint: Endpoint[object], **values: bool | None) -> Any:
         body = {name: value for name, value in values.items() if value is not None}
-        return await self._client._json("PUT", self._client._path("settings", part), schema, body)
+        return (await self._api.call(endpoint, body)).read()

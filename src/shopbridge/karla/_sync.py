@@ -7,58 +7,38 @@
         for order in karla.orders.search(per_page=100):  # one portal call per page
             ...
 
-Each method is one call on the client's own event loop (an anyio blocking portal on a
-background thread, started on ``with`` or on first use); see `shopbridge.core._blocking`. The
-uuid-addressed collections' twins are in `shopbridge.karla._sync_collections`, re-exported here.
+Each method is derived from its async twin (`shopbridge.core._blocking.blocking`): one call on
+the client's own event loop, with the async method's signature and docstring. A search's twin
+(`blocking_pages`) gives `BlockingPages`, which reads each page with one call on that loop.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, Unpack
+import inspect
+import operator
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, Unpack
 
-from shopbridge.core._blocking import BlockingFacade
-from shopbridge.core.bulk._push import with_total
-from shopbridge.karla._client import DEFAULT_BASE_URL, AsyncKarla
-from shopbridge.karla._pages import DEFAULT_PER_PAGE, BlockingPages, Pages, check_paging
-from shopbridge.karla._sync_collections import (
-    Announcements,
-    Campaigns,
-    Claims,
-    Discounts,
-    Webhooks,
-    _Part,
+from shopbridge.core._blocking import (
+    BlockingFacade,
+    BlockingResource,
+    Twin,
+    blocking,
+    blocking_feed,
 )
-from shopbridge.karla._table import KARLA_TABLE
+from shopbridge.karla._client import AsyncKarla, KarlaOptions, settings
+from shopbridge.karla._collections import (
+    AsyncAnnouncements,
+    AsyncCampaigns,
+    AsyncClaims,
+    AsyncDiscounts,
+    AsyncWebhooks,
+)
+from shopbridge.karla._pages import BlockingPages, Pages
+from shopbridge.karla._resources import AsyncOrders, AsyncSettings, AsyncShipments, AsyncShops
 
 if TYPE_CHECKING:
-    import ssl
-    from datetime import datetime
-
-    from shopbridge.core._retry import RetryPolicy
-    from shopbridge.core.bulk._push import PushOptions, Records
-    from shopbridge.core.bulk._report import BulkReport
-    from shopbridge.core.sansio._table import DecisionTable
-    from shopbridge.karla._images import ImageSource
-    from shopbridge.karla._models import (
-        Created,
-        Order,
-        OrderPlacement,
-        OrderShipmentUpdate,
-        OrderUpdate,
-        OrderUpsert,
-        ShipmentEvent,
-        Tracking,
-    )
-    from shopbridge.karla._shop_models import (
-        ImageType,
-        ImageUpload,
-        Shop,
-        ShopCreate,
-        ShopSettings,
-        ShopUpdate,
-    )
+    from collections.abc import Callable
 
 __all__ = [
     "Announcements",
@@ -71,268 +51,184 @@ __all__ = [
     "Shipments",
     "Shops",
     "Webhooks",
+    "blocking_pages",
 ]
 
-Body = Mapping[str, Any]
+_P = ParamSpec("_P")
 _T = TypeVar("_T")
 
 
+def _run_pages(
+    resource: BlockingResource,
+    search: Callable[..., Pages[Any]],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> BlockingPages[Any]:
+    facade = resource._facade
+    target = operator.attrgetter(resource._name)
+    _, client = facade._started()
+    # A search only builds its pages (checking the paging, sending nothing), so it may run in
+    # the caller's thread: a page Karla would refuse is refused here, before any call.
+    first = search(target(client), *args, **kwargs)
+
+    def fetch(number: int, size: int) -> list[Any]:
+        paged = {**kwargs, "page": number, "per_page": size}
+        # The client is looked up for each page: a forked child's portal holds its own.
+        return facade._call(lambda client: search(target(client), *args, **paged).fetch())
+
+    return BlockingPages(fetch, page=first.page, per_page=first.per_page)
+
+
+def blocking_pages(
+    search: Callable[Concatenate[Any, _P], Pages[_T]],
+) -> Twin[_P, BlockingPages[_T]]:
+    """The blocking twin of a search: its `BlockingPages`, one call on the event loop per page."""
+    shown = str(inspect.signature(search).return_annotation)
+    return Twin(
+        search,
+        _run_pages,
+        returns=shown.replace("Pages[", "BlockingPages[", 1),
+        note="Iterate the pages for every item (one call on the client's event loop per page), "
+        "or call ``fetch()`` for the first page only.",
+    )
+
+
+class Orders(BlockingResource):
+    """``/orders``: see `AsyncOrders`."""
+
+    twin_of = AsyncOrders
+    search = blocking_pages(AsyncOrders.search)
+    place = blocking(AsyncOrders.place)
+    upsert = blocking(AsyncOrders.upsert)
+    push_many = blocking_feed(AsyncOrders.push_many)
+    bulk_upsert = blocking(AsyncOrders.bulk_upsert)
+    update = blocking(AsyncOrders.update)
+    update_shipment = blocking(AsyncOrders.update_shipment)
+
+
+class Shipments(BlockingResource):
+    """``/shipments``: see `AsyncShipments`."""
+
+    twin_of = AsyncShipments
+    add_event = blocking(AsyncShipments.add_event)
+
+
+class Shops(BlockingResource):
+    """``/shops``: see `AsyncShops`."""
+
+    twin_of = AsyncShops
+    search = blocking_pages(AsyncShops.search)
+    create = blocking(AsyncShops.create)
+    get = blocking(AsyncShops.get)
+    update = blocking(AsyncShops.update)
+    delete = blocking(AsyncShops.delete)
+    upload_image = blocking(AsyncShops.upload_image)
+    set_klaviyo_key = blocking(AsyncShops.set_klaviyo_key)
+    set_shopify_token = blocking(AsyncShops.set_shopify_token)
+    set_shopware_credentials = blocking(AsyncShops.set_shopware_credentials)
+
+
+class Settings(BlockingResource):
+    """``/settings``: see `AsyncSettings`."""
+
+    twin_of = AsyncSettings
+    get = blocking(AsyncSettings.get)
+    set = blocking(AsyncSettings.set)
+    update_carriers = blocking(AsyncSettings.update_carriers)
+    update_triggers = blocking(AsyncSettings.update_triggers)
+    update_segments = blocking(AsyncSettings.update_segments)
+    update_trackpages = blocking(AsyncSettings.update_trackpages)
+
+
+class Campaigns(BlockingResource):
+    """``/campaigns``: see `AsyncCampaigns`."""
+
+    twin_of = AsyncCampaigns
+    search = blocking_pages(AsyncCampaigns.search)
+    create = blocking(AsyncCampaigns.create)
+    create_many = blocking_feed(AsyncCampaigns.create_many)
+    replace = blocking(AsyncCampaigns.replace)
+    delete = blocking(AsyncCampaigns.delete)
+    upload_image = blocking(AsyncCampaigns.upload_image)
+    upload_product_image = blocking(AsyncCampaigns.upload_product_image)
+
+
+class Discounts(BlockingResource):
+    """``/discounts``: see `AsyncDiscounts`."""
+
+    twin_of = AsyncDiscounts
+    search = blocking_pages(AsyncDiscounts.search)
+    create = blocking(AsyncDiscounts.create)
+    create_many = blocking_feed(AsyncDiscounts.create_many)
+    update = blocking(AsyncDiscounts.update)
+    delete = blocking(AsyncDiscounts.delete)
+
+
+class Announcements(BlockingResource):
+    """``/announcements``: see `AsyncAnnouncements`."""
+
+    twin_of = AsyncAnnouncements
+    search = blocking_pages(AsyncAnnouncements.search)
+    create = blocking(AsyncAnnouncements.create)
+    create_many = blocking_feed(AsyncAnnouncements.create_many)
+    update = blocking(AsyncAnnouncements.update)
+    delete = blocking(AsyncAnnouncements.delete)
+
+
+class Webhooks(BlockingResource):
+    """``/webhooks``: see `AsyncWebhooks`."""
+
+    twin_of = AsyncWebhooks
+    search = blocking_pages(AsyncWebhooks.search)
+    create = blocking(AsyncWebhooks.create)
+    update = blocking(AsyncWebhooks.update)
+    delete = blocking(AsyncWebhooks.delete)
+
+
+class Claims(BlockingResource):
+    """``/claims``: see `AsyncClaims`."""
+
+    twin_of = AsyncClaims
+    search = blocking_pages(AsyncClaims.search)
+    create = blocking(AsyncClaims.create)
+    update = blocking(AsyncClaims.update)
+    delete = blocking(AsyncClaims.delete)
+
+
 class Karla(BlockingFacade[AsyncKarla]):
-    """The blocking client of one Karla shop. Same arguments as `AsyncKarla`.
+    """The blocking client of one Karla shop: the same arguments as `AsyncKarla`.
 
     Configuration errors raise here, in the caller's thread; the HTTP session is created
     later, inside the client's own event loop.
+
+    Args:
+        username: the API key's username (Karla's default: the shop slug).
+        api_key: the API key, sent with the username as HTTP Basic credentials.
+        shop_slug: the shop every shop-scoped path is under.
+        **options: see `KarlaOptions`.
     """
 
     def __init__(
-        self,
-        username: str,
-        api_key: str,
-        shop_slug: str,
-        *,
-        base_url: str = DEFAULT_BASE_URL,
-        api_version: str | None = None,
-        retry: RetryPolicy | None = None,
-        table: DecisionTable = KARLA_TABLE,
-        max_connections: int = 100,
-        ssl_context: ssl.SSLContext | None = None,
-        trust_env: bool = False,
-        allow_insecure_http: bool = False,
-        validate: bool = True,
-        unknown_fields: Literal["reject", "send"] = "reject",
+        self, username: str, api_key: str, shop_slug: str, **options: Unpack[KarlaOptions]
     ) -> None:
-        build = functools.partial(
-            AsyncKarla,
-            username,
-            api_key,
-            shop_slug,
-            base_url=base_url,
-            api_version=api_version,
-            retry=retry,
-            table=table,
-            max_connections=max_connections,
-            ssl_context=ssl_context,
-            trust_env=trust_env,
-            allow_insecure_http=allow_insecure_http,
-            validate=validate,
-            unknown_fields=unknown_fields,
-        )
-        client = build()  # configuration errors raise here, in the caller's thread
-        # Each portal builds its own client (see Kanal): a forked child's portal needs its own.
-        super().__init__(build)
-        self.shop_slug = client.shop_slug
-        self.base_url = client.base_url
-        self.api_version = client.api_version
-        self.retry = client.retry
-        self.table = client.table
-        self._shop_path = client.shop_path
-        self.orders = Orders(self)
-        self.shipments = Shipments(self)
-        self.shops = Shops(self)
-        self.settings = Settings(self)
-        self.campaigns = Campaigns(self)
-        self.discounts = Discounts(self)
-        self.announcements = Announcements(self)
-        self.webhooks = Webhooks(self)
-        self.claims = Claims(self)
+        config = settings(username, api_key, shop_slug, options)  # configuration errors raise here
+        # Each portal builds its own client: one from another portal would hold that portal's
+        # session and asyncio primitives, which a forked child's new portal cannot use.
+        super().__init__(functools.partial(AsyncKarla, username, api_key, shop_slug, **options))
+        self.shop_slug = config.shop_slug
+        self.base_url = config.base_url
+        self.api_version = config.api_version
+        self.retry = config.retry
+        self.table = config.table
+        self.orders = Orders(self, "orders")
+        self.shipments = Shipments(self, "shipments")
+        self.shops = Shops(self, "shops")
+        self.settings = Settings(self, "settings")
+        self.campaigns = Campaigns(self, "campaigns")
+        self.discounts = Discounts(self, "discounts")
+        self.announcements = Announcements(self, "announcements")
+        self.webhooks = Webhooks(self, "webhooks")
+        self.claims = Claims(self, "claims")
 
     def __repr__(self) -> str:
         return f"Karla(shop_slug={self.shop_slug!r}, base_url={self.base_url!r})"
-
-    def _pages(
-        self,
-        search: Callable[[AsyncKarla, int, int], Pages[_T]],
-        *,
-        page: int,
-        per_page: int,
-        path: str,
-    ) -> BlockingPages[_T]:
-        check_paging(page, per_page, path=path)  # refused here, before the portal starts
-
-        def fetch(number: int, size: int) -> list[_T]:
-            return self._call(lambda client: search(client, number, size).fetch())
-
-        return BlockingPages(fetch, page=page, per_page=per_page)
-
-
-class Orders(_Part):
-    """``/orders``: see `shopbridge.karla._resources.AsyncOrders`."""
-
-    def search(
-        self,
-        *,
-        email_id: str | None = None,
-        external_id: str | None = None,
-        order_name: str | None = None,
-        order_number: str | None = None,
-        uuid: str | None = None,
-        zip_code: str | None = None,
-        order_placed_from: datetime | None = None,
-        order_placed_to: datetime | None = None,
-        shipment_updated_since: datetime | None = None,
-        page: int = 1,
-        per_page: int = DEFAULT_PER_PAGE,
-    ) -> BlockingPages[Order]:
-        """Orders matching every filter given; iterate for all, one portal call per page."""
-        return self._k._pages(
-            lambda c, p, n: c.orders.search(
-                email_id=email_id,
-                external_id=external_id,
-                order_name=order_name,
-                order_number=order_number,
-                uuid=uuid,
-                zip_code=zip_code,
-                order_placed_from=order_placed_from,
-                order_placed_to=order_placed_to,
-                shipment_updated_since=shipment_updated_since,
-                page=p,
-                per_page=n,
-            ),
-            page=page,
-            per_page=per_page,
-            path=f"{self._k._shop_path}/orders",
-        )
-
-    def place(self, order: OrderPlacement | Body) -> Created[Any]:
-        """Create an order (``POST``); prefer `upsert`."""
-        return self._k._call(lambda c: c.orders.place(order))
-
-    def upsert(self, upsert: OrderUpsert | Body) -> Any:
-        """Create or update an order and/or attach trackings (``PUT``)."""
-        return self._k._call(lambda c: c.orders.upsert(upsert))
-
-    def push_many(self, upserts: Records, **options: Unpack[PushOptions]) -> BulkReport:
-        """Upsert every order of a stream; see `AsyncOrders.push_many`."""
-        return self._k._call_with_records(
-            lambda c, records, size: c.orders.push_many(records, **with_total(options, size)),
-            upserts,
-        )
-
-    def bulk_upsert(self, upserts: Sequence[OrderUpsert | Body]) -> Any:
-        """`upsert` for many orders in one request."""
-        return self._k._call(lambda c: c.orders.bulk_upsert(upserts))
-
-    def update(self, order_id: str, changes: OrderUpdate | Body) -> Order:
-        """Change an order's address or expected number of shipments."""
-        return self._k._call(lambda c: c.orders.update(order_id, changes))
-
-    def update_shipment(
-        self, order_id: str, shipment_id: str, changes: OrderShipmentUpdate | Body
-    ) -> Tracking:
-        """Change a shipment's tracking URL or replace its products."""
-        return self._k._call(lambda c: c.orders.update_shipment(order_id, shipment_id, changes))
-
-
-class Shipments(_Part):
-    """``/shipments``: see `shopbridge.karla._resources.AsyncShipments`."""
-
-    def add_event(self, shipment_id: str, event: ShipmentEvent | Body) -> Any:
-        """Push an event of your own onto a shipment (not resent after an ambiguous failure)."""
-        return self._k._call(lambda c: c.shipments.add_event(shipment_id, event))
-
-
-class Shops(_Part):
-    """``/shops``: see `shopbridge.karla._resources.AsyncShops`."""
-
-    def search(
-        self,
-        *,
-        uuid: str | None = None,
-        name: str | None = None,
-        slug: str | None = None,
-        shop_provider: str | None = None,
-        language: str | None = None,
-        organization: str | None = None,
-        page: int = 1,
-        per_page: int = DEFAULT_PER_PAGE,
-    ) -> BlockingPages[Shop]:
-        """The shops the key can see, matching every filter given."""
-        return self._k._pages(
-            lambda c, p, n: c.shops.search(
-                uuid=uuid,
-                name=name,
-                slug=slug,
-                shop_provider=shop_provider,
-                language=language,
-                organization=organization,
-                page=p,
-                per_page=n,
-            ),
-            page=page,
-            per_page=per_page,
-            path="/shops",
-        )
-
-    def create(self, shop: ShopCreate | Body) -> Created[Shop]:
-        """Create a shop."""
-        return self._k._call(lambda c: c.shops.create(shop))
-
-    def get(self, slug: str | None = None) -> Shop:
-        """A shop (by default the client's)."""
-        return self._k._call(lambda c: c.shops.get(slug))
-
-    def update(self, changes: ShopUpdate | Body, *, slug: str | None = None) -> Shop:
-        """Change a shop (by default the client's)."""
-        return self._k._call(lambda c: c.shops.update(changes, slug=slug))
-
-    def delete(self, slug: str | None = None) -> None:
-        """Delete a shop (by default the client's)."""
-        self._k._call(lambda c: c.shops.delete(slug))
-
-    def upload_image(
-        self,
-        image_type: ImageType,
-        image: ImageSource,
-        *,
-        filename: str | None = None,
-        content_type: str | None = None,
-        slug: str | None = None,
-    ) -> ImageUpload:
-        """Upload one of a shop's images; see `AsyncShops.upload_image`."""
-        return self._k._call(
-            lambda c: c.shops.upload_image(
-                image_type, image, filename=filename, content_type=content_type, slug=slug
-            )
-        )
-
-    def set_klaviyo_key(self, api_key: str) -> Any:
-        """Store the shop's Klaviyo API key."""
-        return self._k._call(lambda c: c.shops.set_klaviyo_key(api_key))
-
-    def set_shopify_token(self, api_key: str) -> Any:
-        """Store the shop's Shopify access token."""
-        return self._k._call(lambda c: c.shops.set_shopify_token(api_key))
-
-    def set_shopware_credentials(self, client_id: str, client_secret: str | None = None) -> Any:
-        """Store the shop's Shopware API credentials."""
-        return self._k._call(lambda c: c.shops.set_shopware_credentials(client_id, client_secret))
-
-
-class Settings(_Part):
-    """``/settings``: see `shopbridge.karla._resources.AsyncSettings`."""
-
-    def get(self) -> ShopSettings:
-        """The shop's settings."""
-        return self._k._call(lambda c: c.settings.get())
-
-    def set(self, settings: Body) -> ShopSettings:
-        """Set the shop's settings, creating them if absent."""
-        return self._k._call(lambda c: c.settings.set(settings))
-
-    def update_carriers(self, *, shipment_updates: bool) -> Any:
-        """Turn carrier shipment updates on or off."""
-        return self._k._call(
-            lambda c: c.settings.update_carriers(shipment_updates=shipment_updates)
-        )
-
-    def update_triggers(self, *, klaviyo: bool | None = None, shopify: bool | None = None) -> Any:
-        """Turn the Klaviyo and Shopify triggers on or off."""
-        return self._k._call(lambda c: c.settings.update_triggers(klaviyo=klaviyo, shopify=shopify))
-
-    def update_segments(self, *, klaviyo: bool | None = None, shopify: bool | None = None) -> Any:
-        """Turn segment syncing on or off."""
-        return self._k._call(lambda c: c.settings.update_segments(klaviyo=klaviyo, shopify=shopify))
-
-    def update_trackpages(self, data: Body, *, version: int = 1) -> ShopSettings:
-        """Replace the tracking pages' settings."""
-        return self._k._call(lambda c: c.settings.update_trackpages(data, version=version))
