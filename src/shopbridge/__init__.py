@@ -25,7 +25,6 @@ from shopbridge.core._errors import (
     TransientError,
     ValidationError,
 )
-from shopbridge.core._retry import RetryPolicy
 from shopbridge.core.bulk._files import CheckpointError
 from shopbridge.core.bulk._push import PushOptions
 from shopbridge.core.bulk._report import BulkOutcome, BulkProgress, BulkReport
@@ -37,6 +36,7 @@ from shopbridge.core.sansio._outcome import (
     RequestFacts,
     TransportFailure,
 )
+from shopbridge.core.sansio._policy import RetryPolicy
 from shopbridge.core.sansio._table import DecisionTable, Rule, decide
 from shopbridge.core.sansio._verdict import Action, Verdict, WaitSource
 from shopbridge.kanal import (

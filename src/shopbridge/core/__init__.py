@@ -20,7 +20,6 @@ from shopbridge.core._errors import (
     ValidationError,
 )
 from shopbridge.core._pacing import Pacer, StoreLimiter
-from shopbridge.core._retry import RetryPolicy
 from shopbridge.core.bulk._files import CheckpointError
 from shopbridge.core.bulk._push import PushOptions, push_records, records_as_json, run_bulk
 from shopbridge.core.bulk._report import BulkOutcome, BulkProgress, BulkReport, Settled, settle
@@ -34,6 +33,7 @@ from shopbridge.core.sansio._outcome import (
     RequestFacts,
     TransportFailure,
 )
+from shopbridge.core.sansio._policy import RetryPolicy
 from shopbridge.core.sansio._table import DecisionTable, Rule, decide
 from shopbridge.core.sansio._verdict import Action, Verdict, WaitSource
 

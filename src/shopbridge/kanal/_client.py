@@ -23,8 +23,8 @@ from shopbridge.core._client_base import EngineClient
 from shopbridge.core._engine import Engine, Reply, Request
 from shopbridge.core._errors import ConfigurationError, ValidationError
 from shopbridge.core._pacing import Pacer
-from shopbridge.core._retry import RetryPolicy
 from shopbridge.core._transport import Transport, check_base_url, user_agent
+from shopbridge.core.sansio._policy import RetryPolicy
 from shopbridge.kanal._models import (
     Upserted,
 )

@@ -23,9 +23,9 @@ if TYPE_CHECKING:
     import ssl
     from collections.abc import Mapping
 
-    from shopbridge.core._retry import RetryPolicy
     from shopbridge.core.bulk._push import PushOptions, Records
     from shopbridge.core.bulk._report import BulkReport
+    from shopbridge.core.sansio._policy import RetryPolicy
     from shopbridge.core.sansio._table import DecisionTable
     from shopbridge.kanal._models import (
         Checkout,

@@ -32,9 +32,9 @@ from shopbridge.core._client_base import EngineClient
 from shopbridge.core._engine import Engine, Reply, Request
 from shopbridge.core._errors import ConfigurationError, ValidationError
 from shopbridge.core._pacing import Pacer
-from shopbridge.core._retry import RetryPolicy
 from shopbridge.core._transport import Transport, check_base_url, user_agent
 from shopbridge.core.sansio._multipart import encode_file
+from shopbridge.core.sansio._policy import RetryPolicy
 from shopbridge.core.sansio._verdict import Action
 from shopbridge.karla import _images as images
 from shopbridge.karla import _validation as rules

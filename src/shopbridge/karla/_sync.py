@@ -36,9 +36,9 @@ if TYPE_CHECKING:
     import ssl
     from datetime import datetime
 
-    from shopbridge.core._retry import RetryPolicy
     from shopbridge.core.bulk._push import PushOptions, Records
     from shopbridge.core.bulk._report import BulkReport
+    from shopbridge.core.sansio._policy import RetryPolicy
     from shopbridge.core.sansio._table import DecisionTable
     from shopbridge.karla._images import ImageSource
     from shopbridge.karla._models import (
