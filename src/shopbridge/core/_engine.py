@@ -23,7 +23,7 @@ from shopbridge.core._errors import (
     ValidationError,
     error_class_for,
 )
-from shopbridge.core._pacing import Pacer, PacingTimeoutError, StoreLimiter, Ticket
+from shopbridge.core._pacing import Pacer, PacingTimeoutError, StoreLimiter
 from shopbridge.core._retry import Retrier
 from shopbridge.core._transport import RawResponse, Transport, TransportError
 from shopbridge.core.sansio._outcome import (
@@ -40,6 +40,7 @@ from shopbridge.core.sansio._waits import parse_rate_limit
 
 if TYPE_CHECKING:
     from shopbridge.core.sansio._table import DecisionTable
+    from shopbridge.core.sansio._window import Ticket
 
 __all__ = ["Engine", "EngineCounters", "ErrorParser", "Reply", "Request", "encode_json"]
 
