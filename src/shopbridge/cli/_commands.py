@@ -504,7 +504,7 @@ def sandbox_karla(
 
 def _serve(server: SandboxServer, api: str, *, port_given: int) -> None:
     from shopbridge._sandbox.runner import serve_until_signalled  # noqa: PLC0415 - as above
-    from shopbridge.core._transport import is_loopback  # noqa: PLC0415
+    from shopbridge.core.sansio._urls import is_loopback  # noqa: PLC0415
 
     if not is_loopback(server.host):
         click.echo(
