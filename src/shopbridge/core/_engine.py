@@ -12,12 +12,12 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import orjson
 from attrs import define, evolve, field, frozen
 
+from shopbridge.core._bodies import decode_json, encode_json
 from shopbridge.core._errors import (
     RequestError,
     ValidationError,
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from shopbridge.core.sansio._table import DecisionTable
     from shopbridge.core.sansio._window import Ticket
 
-__all__ = ["Engine", "EngineCounters", "ErrorParser", "Reply", "Request", "encode_json"]
+__all__ = ["Engine", "EngineCounters", "ErrorParser", "Reply", "Request"]
 
 logger = logging.getLogger("shopbridge")
 
@@ -53,28 +53,6 @@ _PACING_LOG_THRESHOLD = 0.05
 """Pacing waits shorter than this (the first request of a store going alone) are not logged."""
 
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid")
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, Decimal) and value.is_finite():
-        # Exact digits on the wire: 49.90 stays "49.90", never 49.899999999999999.
-        return orjson.Fragment(str(value))
-    msg = f"{type(value).__name__} is not JSON serialisable"
-    raise TypeError(msg)
-
-
-def encode_json(payload: object) -> bytes:
-    """Encode a request body; `Decimal` keeps its exact digits."""
-    return orjson.dumps(payload, default=_json_default)
-
-
-def _decode_json(body: bytes) -> Any:
-    if not body:
-        return None
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return None
 
 
 @frozen(kw_only=True)
@@ -339,7 +317,7 @@ class Engine:
         return ticket
 
     def _response(self, raw: RawResponse) -> HttpResponse:
-        data = _decode_json(raw.body)
+        data = decode_json(raw.body)
         error = None if 200 <= raw.status < 300 else self._parse_error(raw.status, data)
         return HttpResponse(
             status=raw.status, headers=raw.headers, body=raw.body, data=data, error=error

@@ -28,12 +28,12 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import quote, urlencode
 
 from shopbridge._version import VERSION
+from shopbridge.core._bodies import encode_file
 from shopbridge.core._client_base import EngineClient
 from shopbridge.core._engine import Engine, Reply, Request
 from shopbridge.core._errors import ConfigurationError, ValidationError
 from shopbridge.core._pacing import Pacer
 from shopbridge.core._transport import Transport, check_base_url, user_agent
-from shopbridge.core.sansio._multipart import encode_file
 from shopbridge.core.sansio._policy import RetryPolicy
 from shopbridge.core.sansio._verdict import Action
 from shopbridge.karla import _images as images
