@@ -13,9 +13,11 @@ from __future__ import annotations
 from shopbridge._version import VERSION
 from shopbridge.core._errors import (
     BlockingCallInEventLoopWarning,
+    CheckpointError,
     ConfigurationError,
     ConflictError,
     CredentialsRejectedError,
+    InputError,
     NotFoundError,
     PayloadRejectedError,
     RateLimitedError,
@@ -25,10 +27,8 @@ from shopbridge.core._errors import (
     TransientError,
     ValidationError,
 )
-from shopbridge.core.bulk._files import CheckpointError
 from shopbridge.core.bulk._push import PushOptions
 from shopbridge.core.bulk._report import BulkOutcome, BulkProgress, BulkReport
-from shopbridge.core.bulk._sources import InputError
 from shopbridge.core.sansio._outcome import (
     ErrorBody,
     FailureKind,

@@ -332,9 +332,8 @@ def _console() -> Console:
 
 def _run_job(job: Coroutine[Any, Any, int]) -> int:
     """Run a push; a mistake of the user's is a usage error (exit 2), never a traceback."""
-    from shopbridge.core._errors import ConfigurationError  # noqa: PLC0415
-    from shopbridge.core.bulk._files import CheckpointError  # noqa: PLC0415 - keep --help quick
-    from shopbridge.core.bulk._sources import InputError  # noqa: PLC0415
+    # keep --help quick
+    from shopbridge.core._errors import CheckpointError, ConfigurationError, InputError  # noqa: PLC0415
 
     try:
         return asyncio.run(job)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from shopbridge.core.sansio._window import RateWindow
 
@@ -37,6 +37,9 @@ class PacingTimeoutError(Exception):
     def __init__(self, wait: float) -> None:
         super().__init__(f"the store's rate-limit window frees in {wait:.3g} s")
         self.wait = wait
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.wait,))
 
 
 class StoreLimiter:

@@ -8,7 +8,7 @@ timeouts). Redirects are never followed. Headers are never logged and never put 
 from __future__ import annotations
 
 import platform
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from attrs import define
@@ -44,6 +44,9 @@ class TransportError(Exception):
     def __init__(self, failure: TransportFailure) -> None:
         super().__init__(f"{failure.kind.value}: {failure.detail}")
         self.failure = failure
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.failure,))
 
 
 @define
