@@ -17,7 +17,7 @@ from attrs import field, frozen
 
 from shopbridge.core._errors import RequestError
 from shopbridge.core.sansio._outcome import NO_FIELD_ERRORS, FieldErrors, freeze_field_errors
-from shopbridge.core.sansio._verdict import Action, Verdict
+from shopbridge.core.sansio._verdict import MEANINGS, Action, Verdict
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -81,15 +81,11 @@ _DONE = frozenset(
 )
 
 _OUTCOME_FOR_ACTION = {
-    Action.FIX_PAYLOAD: BulkOutcome.REJECTED,
-    Action.FIX_CREDENTIALS: BulkOutcome.CREDENTIALS_REJECTED,
-    Action.NOT_FOUND: BulkOutcome.NOT_FOUND,
-    Action.CONFLICT: BulkOutcome.CONFLICT,
-    Action.WAIT_RETRY_AFTER: BulkOutcome.GAVE_UP,
-    Action.BACKOFF: BulkOutcome.GAVE_UP,
-    Action.FAIL: BulkOutcome.FAILED,
-    Action.ALREADY_EXISTED: BulkOutcome.ALREADY_EXISTED,
+    action: BulkOutcome(meaning.bulk_outcome)
+    for action, meaning in MEANINGS.items()
+    if meaning.bulk_outcome is not None
 }
+"""The outcome named in `MEANINGS` for each action (DONE's depends on the dialect)."""
 
 
 @frozen(kw_only=True)
