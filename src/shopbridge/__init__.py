@@ -20,9 +20,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from shopbridge.core._errors import (
         BlockingCallInEventLoopWarning,
+        CheckpointError,
         ConfigurationError,
         ConflictError,
         CredentialsRejectedError,
+        InputError,
         NotFoundError,
         PayloadRejectedError,
         RateLimitedError,
@@ -32,11 +34,8 @@ if TYPE_CHECKING:
         TransientError,
         ValidationError,
     )
-    from shopbridge.core._retry import RetryPolicy
-    from shopbridge.core.bulk._files import CheckpointError
     from shopbridge.core.bulk._push import PushOptions
     from shopbridge.core.bulk._report import BulkOutcome, BulkProgress, BulkReport
-    from shopbridge.core.bulk._sources import InputError
     from shopbridge.core.sansio._outcome import (
         ErrorBody,
         FailureKind,
@@ -44,6 +43,7 @@ if TYPE_CHECKING:
         RequestFacts,
         TransportFailure,
     )
+    from shopbridge.core.sansio._policy import RetryPolicy
     from shopbridge.core.sansio._table import DecisionTable, Rule, decide
     from shopbridge.core.sansio._verdict import Action, Verdict, WaitSource
     from shopbridge.kanal import (
@@ -160,9 +160,11 @@ __all__ = [
 _MODULES: dict[str, tuple[str, ...]] = {
     "shopbridge.core._errors": (
         "BlockingCallInEventLoopWarning",
+        "CheckpointError",
         "ConfigurationError",
         "ConflictError",
         "CredentialsRejectedError",
+        "InputError",
         "NotFoundError",
         "PayloadRejectedError",
         "RateLimitedError",
@@ -172,15 +174,13 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "TransientError",
         "ValidationError",
     ),
-    "shopbridge.core._retry": ("RetryPolicy",),
-    "shopbridge.core.bulk._files": ("CheckpointError",),
+    "shopbridge.core.sansio._policy": ("RetryPolicy",),
     "shopbridge.core.bulk._push": ("PushOptions",),
     "shopbridge.core.bulk._report": (
         "BulkOutcome",
         "BulkProgress",
         "BulkReport",
     ),
-    "shopbridge.core.bulk._sources": ("InputError",),
     "shopbridge.core.sansio._outcome": (
         "ErrorBody",
         "FailureKind",

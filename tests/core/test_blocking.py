@@ -18,12 +18,12 @@ import pytest
 
 from shopbridge.core._errors import (
     BlockingCallInEventLoopWarning,
+    CheckpointError,
     CredentialsRejectedError,
     PayloadRejectedError,
 )
-from shopbridge.core._retry import RetryPolicy
-from shopbridge.core.bulk._files import CheckpointError
 from shopbridge.core.bulk._report import BulkOutcome
+from shopbridge.core.sansio._policy import RetryPolicy
 from tests.core.toy import API_KEY, Toy
 
 if TYPE_CHECKING:

@@ -23,8 +23,8 @@ from shopbridge.core._errors import (
     RequestFailedError,
     TransientError,
 )
-from shopbridge.core._retry import RetryPolicy
 from shopbridge.core.sansio._outcome import FailureKind
+from shopbridge.core.sansio._policy import RetryPolicy
 from shopbridge.core.sansio._verdict import Action, WaitSource
 from tests.core.toy import API_KEY, FAST, AsyncToy
 from tests.core.toy_sandbox import seed_for
@@ -334,12 +334,6 @@ async def test_an_error_never_carries_the_api_key_even_when_the_server_echoes_it
     assert (error.status, error.verdict.rule, error.retryable) == (401, "toy-401", False)
 
 
-@pytest.mark.xfail(
-    raises=TypeError,
-    strict=True,
-    reason="src gap: RequestError keeps MappingProxyType field errors (and its __init__ takes "
-    "keyword arguments), so pickle fails; the house rule says errors pickle",
-)
 async def test_an_error_pickles_whole_and_without_the_api_key(toy_sandbox: ToySandbox) -> None:
     wrong = "toy-wrong-key-8d2e77"
     async with client(toy_sandbox, key=wrong) as toy:

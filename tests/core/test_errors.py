@@ -1,25 +1,40 @@
-"""The exception tree: what str(error) says, retryability, and the class for each action."""
+"""The exception tree: what str(error) says, retryability, the class for each action, pickling."""
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 import pytest
 
+from shopbridge.core import _errors as errors_module
 from shopbridge.core._errors import (
+    BlockingCallInEventLoopWarning,
+    CheckpointError,
     ConfigurationError,
     ConflictError,
     CredentialsRejectedError,
+    InputError,
+    InvalidEventError,
+    MalformedSignatureError,
     NotFoundError,
     PayloadRejectedError,
     RateLimitedError,
     RequestError,
     RequestFailedError,
     ShopbridgeError,
+    SignatureError,
+    SignatureMismatchError,
+    StaleSignatureError,
     TransientError,
     ValidationError,
     error_class_for,
 )
-from shopbridge.core.sansio._outcome import ErrorBody, FailureKind
-from shopbridge.core.sansio._verdict import Action, Verdict, WaitSource
+from shopbridge.core._pacing import PacingTimeoutError
+from shopbridge.core._transport import TransportError
+from shopbridge.core.bulk._report import BulkOutcome
+from shopbridge.core.sansio._outcome import ErrorBody, FailureKind, TransportFailure
+from shopbridge.core.sansio._verdict import MEANINGS, Action, Verdict, WaitSource
 
 REJECTED = Verdict(
     action=Action.FIX_PAYLOAD,
@@ -216,3 +231,102 @@ def test_the_tree() -> None:
         RequestFailedError,
     ):
         assert cls.__bases__ == (RequestError,)
+
+
+# Pickling and copying: one of each
+
+
+def _one_of_each() -> list[BaseException]:
+    errors: list[BaseException] = [
+        error_class_for(action)(
+            Verdict(action=action, reason="r", rule="rule", status=500),
+            method="POST",
+            path="/orders",
+            error=LARAVEL_422,
+            failure=FailureKind.READ_TIMEOUT,
+            request_id="req-1",
+            attempts=3,
+            gave_up="out of attempts",
+        )
+        for action in Action
+    ]
+    errors += [
+        ValidationError.before_sending(
+            method="POST", path="/orders", field_errors={"email": "The email is invalid."}
+        ),
+        ConfigurationError("base_url is not a URL"),
+        ShopbridgeError("base"),
+        InputError("no such file"),
+        CheckpointError("another input"),
+        SignatureError("untrusted"),
+        MalformedSignatureError("no v1"),
+        StaleSignatureError(timestamp=1_700_000_000, now=1_700_001_000.0, tolerance=300),
+        SignatureMismatchError("no match"),
+        InvalidEventError("not an event"),
+        BlockingCallInEventLoopWarning("blocks the loop"),
+        TransportError(TransportFailure(kind=FailureKind.DISCONNECTED, detail="gone")),
+        PacingTimeoutError(12.5),
+    ]
+    return errors
+
+
+def _same(copied: BaseException, original: BaseException) -> None:
+    assert type(copied) is type(original)
+    assert str(copied) == str(original)
+    assert copied.args == original.args
+    if isinstance(original, RequestError):
+        assert isinstance(copied, RequestError)
+        assert (copied.verdict, copied.error, copied.failure) == (
+            original.verdict,
+            original.error,
+            original.failure,
+        )
+        assert dict(copied.field_errors) == dict(original.field_errors)
+        assert (copied.attempts, copied.gave_up, copied.request_id, copied.retryable) == (
+            original.attempts,
+            original.gave_up,
+            original.request_id,
+            original.retryable,
+        )
+    for name in ("timestamp", "now", "tolerance", "failure", "wait"):
+        assert getattr(copied, name, None) == getattr(original, name, None)
+
+
+@pytest.mark.parametrize("error", _one_of_each(), ids=lambda error: type(error).__name__)
+def test_every_error_pickles(error: BaseException) -> None:
+    _same(pickle.loads(pickle.dumps(error)), error)  # noqa: S301 - our own bytes, just made
+
+
+@pytest.mark.parametrize("error", _one_of_each(), ids=lambda error: type(error).__name__)
+def test_every_error_deep_copies(error: BaseException) -> None:
+    _same(copy.deepcopy(error), error)
+
+
+def test_every_public_exception_lives_in_the_errors_module() -> None:
+    import shopbridge  # noqa: PLC0415 - the public names, as users import them
+    import shopbridge.karla  # noqa: PLC0415
+
+    for package in (shopbridge, shopbridge.karla):
+        for name in package.__all__:
+            value = getattr(package, name)
+            if isinstance(value, type) and issubclass(value, BaseException):
+                assert value.__module__ == "shopbridge.core._errors", name
+                assert name in errors_module.__all__
+
+
+def test_the_meanings_table_names_an_error_class_and_a_bulk_outcome_that_exist() -> None:
+    for action, meaning in MEANINGS.items():
+        if meaning.error is None:
+            assert meaning.succeeded
+        else:
+            assert error_class_for(action).__name__ == meaning.error
+        if meaning.bulk_outcome is not None:
+            assert BulkOutcome(meaning.bulk_outcome).done is meaning.succeeded
+    assert set(MEANINGS) == set(Action)
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_an_action_reads_retryable_and_succeeded_from_the_meanings_table(action: Action) -> None:
+    assert action.retryable is MEANINGS[action].retried
+    assert action.succeeded is MEANINGS[action].succeeded
+    assert action.meaning is MEANINGS[action]

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import math
 import time
+from typing import TYPE_CHECKING
 
 import anyio
 import pytest
 
-from shopbridge.core._pacing import Pacer, PacingTimeoutError, StoreLimiter, Ticket
+from shopbridge.core._pacing import Pacer, PacingTimeoutError, StoreLimiter
 from shopbridge.core.sansio._waits import RateLimitState
+
+if TYPE_CHECKING:
+    from shopbridge.core.sansio._window import Ticket
 
 pytestmark = pytest.mark.anyio
 

@@ -17,11 +17,10 @@ from shopbridge.core._transport import (
     Transport,
     TransportError,
     check_base_url,
-    is_loopback,
 )
 from shopbridge.core.sansio._outcome import FailureKind
 
-# check_base_url and is_loopback
+# check_base_url (its rules: tests/core/sansio/test_urls.py)
 
 
 @pytest.mark.parametrize(
@@ -92,28 +91,6 @@ def test_a_query_or_fragment_is_refused(base_url: str) -> None:
 def test_a_base_url_that_is_not_absolute_http_is_refused(base_url: str) -> None:
     with pytest.raises(ConfigurationError, match=r"must be an absolute http\(s\) URL, such as"):
         check_base_url(base_url, allow_insecure_http=True)
-
-
-@pytest.mark.parametrize(
-    ("host", "expected"),
-    [
-        ("127.0.0.1", True),
-        ("127.1.2.3", True),
-        ("::1", True),
-        ("[::1]", True),
-        ("localhost", True),
-        ("LocalHost", True),
-        ("localhost.localdomain", True),
-        ("10.0.0.1", False),
-        ("api.getkanal.com", False),
-        ("localhost.evil.example", False),
-        ("127.0.0.1.nip.io", False),
-        ("", False),
-        (None, False),
-    ],
-)
-def test_is_loopback(host: str | None, expected: bool) -> None:
-    assert is_loopback(host) is expected
 
 
 # Real endpoints on loopback

@@ -18,12 +18,12 @@ from shopbridge.core._client_base import EngineClient
 from shopbridge.core._endpoint import Answer, Endpoint
 from shopbridge.core._engine import Engine, Reply
 from shopbridge.core._pacing import Pacer
-from shopbridge.core._retry import RetryPolicy
 from shopbridge.core._transport import Transport, check_base_url
 from shopbridge.core.bulk._push import push_records
 from shopbridge.core.bulk._report import BulkOutcome, Settled, settle
 from shopbridge.core.sansio._http_rules import GENERIC_HTTP_RULES, NETWORK_RULES
 from shopbridge.core.sansio._outcome import ErrorBody
+from shopbridge.core.sansio._policy import RetryPolicy
 from shopbridge.core.sansio._table import DecisionTable, Rule, chain
 from shopbridge.core.sansio._verdict import Action
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from shopbridge.core._retry import RetryPolicy
+from shopbridge.core.sansio._policy import RetryPolicy
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import pytest
 
-from shopbridge.core.bulk._files import CheckpointError
+from shopbridge.core._errors import CheckpointError
 from shopbridge.core.bulk._report import BulkOutcome, BulkProgress
 from shopbridge.kanal import AsyncKanal, Customer, Kanal, Order
 from shopbridge.kanal.sandbox import (

@@ -18,7 +18,7 @@ from shopbridge.core._errors import (
     RequestFailedError,
     ValidationError,
 )
-from shopbridge.core._retry import RetryPolicy
+from shopbridge.core.sansio._policy import RetryPolicy
 from shopbridge.core.sansio._verdict import Action
 from shopbridge.kanal import (
     AsyncKanal,

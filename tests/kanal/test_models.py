@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shopbridge.core._engine import encode_json
+from shopbridge.core._bodies import encode_json
 from shopbridge.kanal import (
     UNSET,
     Checkout,

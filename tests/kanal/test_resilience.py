@@ -19,7 +19,7 @@ import pytest
 
 from shopbridge._sandbox.faults import FaultInjector
 from shopbridge.core._errors import RateLimitedError, RequestFailedError, TransientError
-from shopbridge.core._retry import RetryPolicy
+from shopbridge.core.sansio._policy import RetryPolicy
 from shopbridge.core.sansio._table import Rule
 from shopbridge.core.sansio._verdict import Action, WaitSource
 from shopbridge.kanal import KANAL_TABLE, AsyncKanal, Customer, Order

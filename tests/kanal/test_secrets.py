@@ -20,7 +20,7 @@ from shopbridge.core._errors import (
     TransientError,
     ValidationError,
 )
-from shopbridge.core._retry import RetryPolicy
+from shopbridge.core.sansio._policy import RetryPolicy
 from shopbridge.kanal import AsyncKanal, Customer, Kanal, Order, OrderUpdate
 from shopbridge.kanal.sandbox import (
     DEFAULT_ACCOUNTS,

@@ -26,7 +26,7 @@ from shopbridge.core._errors import (
     PayloadRejectedError,
     ValidationError,
 )
-from shopbridge.core._retry import RetryPolicy
+from shopbridge.core.sansio._policy import RetryPolicy
 from shopbridge.kanal import (
     Checkout,
     CheckoutUpdate,
@@ -312,7 +312,7 @@ def test_many_threads_share_one_client_and_one_portal(kanal_sandbox_factory: Any
 
 _INTERRUPTED_CALL = """
 import json, os, signal, sys, threading, time
-from shopbridge.core._retry import RetryPolicy
+from shopbridge.core.sansio._policy import RetryPolicy
 from shopbridge.kanal import Customer, Kanal
 from shopbridge.kanal.sandbox import DEFAULT_API_KEY, KanalSandbox
 

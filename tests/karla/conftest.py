@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from shopbridge.core._retry import RetryPolicy
+from shopbridge.core.sansio._policy import RetryPolicy
 from shopbridge.karla import AsyncKarla
 from shopbridge.karla.sandbox import DEFAULT_API_KEY, DEFAULT_SHOP, DEFAULT_USERNAME, KarlaSandbox
 

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from shopbridge.core._retry import RetryPolicy
 from shopbridge.core.bulk._report import BulkOutcome
+from shopbridge.core.sansio._policy import RetryPolicy
 from shopbridge.karla import AsyncKarla, Karla
 from shopbridge.karla.sandbox import (
     DEFAULT_API_KEY,

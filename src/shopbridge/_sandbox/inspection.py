@@ -14,7 +14,7 @@ No authentication, GET only, never subject to faults or the rate limit::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from attrs import asdict
 
@@ -22,13 +22,79 @@ from shopbridge._sandbox.responses import json_response
 from shopbridge._sandbox.routing import decoded_segments
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping, Sequence
 
     from aiohttp import web
 
-    from shopbridge._sandbox.server import SandboxServer
+    from shopbridge._sandbox.faults import Faults
+    from shopbridge._sandbox.ratelimit import RateLimit
+    from shopbridge._sandbox.records import StoredRecord
+    from shopbridge._sandbox.stats import SandboxStats
 
-__all__ = ["INSPECTION_PREFIX", "inspect", "is_inspection"]
+__all__ = ["INSPECTION_PREFIX", "Inspected", "inspect", "is_inspection"]
+
+
+class Inspected(Protocol):
+    """What the inspection routes read of a sandbox (`SandboxServer` is one).
+
+    A protocol, not the server class: the server imports this module to route to it.
+    """
+
+    @property
+    def api_name(self) -> str:
+        """The API's name."""
+        ...
+
+    @property
+    def scopes_name(self) -> str:
+        """What its scopes are called in paths (``stores``)."""
+        ...
+
+    @property
+    def resources(self) -> Sequence[str]:
+        """The resources it stores."""
+        ...
+
+    @property
+    def stats(self) -> SandboxStats:
+        """Its counters."""
+        ...
+
+    @property
+    def faults(self) -> Faults:
+        """The faults it injects."""
+        ...
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        """Its rate limit, or ``None``."""
+        ...
+
+    @property
+    def base_url(self) -> str:
+        """The API's base URL."""
+        ...
+
+    def inspection_views(self) -> Mapping[str, Callable[[], Any]]:
+        """The sandbox's own views, by name."""
+        ...
+
+    def parse_scope(self, text: str) -> Any:
+        """A scope (store, shop) from its path segment, or ``None``."""
+        ...
+
+    def scopes(self) -> Any:
+        """Every scope, as JSON."""
+        ...
+
+    def record(self, scope: Any, resource: str, key: str) -> StoredRecord | None:
+        """One stored record, or ``None``."""
+        ...
+
+    def records(self, scope: Any, resource: str) -> Mapping[str, StoredRecord]:
+        """Every stored record of a resource, by key."""
+        ...
+
 
 INSPECTION_PREFIX = "/_sandbox"
 
@@ -38,7 +104,7 @@ def is_inspection(raw_path: str) -> bool:
     return raw_path == INSPECTION_PREFIX or raw_path.startswith(INSPECTION_PREFIX + "/")
 
 
-def inspect(server: SandboxServer, method: str, raw_path: str) -> web.Response:
+def inspect(server: Inspected, method: str, raw_path: str) -> web.Response:
     """Answer an inspection request from what `server` holds."""
     if method != "GET":
         return json_response(
@@ -61,7 +127,7 @@ def inspect(server: SandboxServer, method: str, raw_path: str) -> web.Response:
     return json_response(404, {"message": "Not Found"})
 
 
-def _records(server: SandboxServer, scope_text: str, resource: str, key: list[str]) -> web.Response:
+def _records(server: Inspected, scope_text: str, resource: str, key: list[str]) -> web.Response:
     scope = server.parse_scope(scope_text)
     if scope is None:
         return json_response(404, {"message": f"No {server.scopes_name} {scope_text!r}."})
@@ -77,7 +143,7 @@ def _records(server: SandboxServer, scope_text: str, resource: str, key: list[st
     return json_response(200, {server.scopes_name: scope, "resource": resource, "records": records})
 
 
-def _index(server: SandboxServer) -> dict[str, Any]:
+def _index(server: Inspected) -> dict[str, Any]:
     scopes = server.scopes_name
     one = scopes.removesuffix("s")
     rate_limit = server.rate_limit

@@ -181,7 +181,7 @@ def sandbox_karla(
 
 
 def _serve(server: KanalSandbox | KarlaSandbox, api: Api, *, port_given: int) -> None:
-    from shopbridge.core._transport import is_loopback  # noqa: PLC0415 - keep --help quick
+    from shopbridge.core.sansio._urls import is_loopback  # noqa: PLC0415 - keep --help quick
 
     # Each sandbox re-exports the kit's one runner; take it from the API's own.
     if api == "kanal":

@@ -1,88 +1,17 @@
-"""The API-agnostic core: decide, pace, retry and send. Knows HTTP, never Kanal or Karla."""
+"""The API-agnostic core: decide, pace, retry and send. Knows HTTP, never Kanal or Karla.
 
-from __future__ import annotations
+Private: users import from `shopbridge`, `shopbridge.kanal` and `shopbridge.karla`, which
+re-export the public names; dialects import from the modules below. One module per job:
 
-from shopbridge.core._blocking import BlockingFacade
-from shopbridge.core._client_base import EngineClient
-from shopbridge.core._engine import Engine, EngineCounters, Reply, Request
-from shopbridge.core._errors import (
-    BlockingCallInEventLoopWarning,
-    ConfigurationError,
-    ConflictError,
-    CredentialsRejectedError,
-    NotFoundError,
-    PayloadRejectedError,
-    RateLimitedError,
-    RequestError,
-    RequestFailedError,
-    ShopbridgeError,
-    TransientError,
-    ValidationError,
-)
-from shopbridge.core._pacing import Pacer, StoreLimiter
-from shopbridge.core._retry import RetryPolicy
-from shopbridge.core.bulk._files import CheckpointError
-from shopbridge.core.bulk._push import PushOptions, push_records, records_as_json, run_bulk
-from shopbridge.core.bulk._report import BulkOutcome, BulkProgress, BulkReport, Settled, settle
-from shopbridge.core.bulk._sources import InputError, InputItem, items_from
-from shopbridge.core.sansio._outcome import (
-    ErrorBody,
-    FailureKind,
-    FieldErrors,
-    HttpResponse,
-    Outcome,
-    RequestFacts,
-    TransportFailure,
-)
-from shopbridge.core.sansio._table import DecisionTable, Rule, decide
-from shopbridge.core.sansio._verdict import Action, Verdict, WaitSource
-
-__all__ = [
-    "Action",
-    "BlockingCallInEventLoopWarning",
-    "BlockingFacade",
-    "BulkOutcome",
-    "BulkProgress",
-    "BulkReport",
-    "CheckpointError",
-    "ConfigurationError",
-    "ConflictError",
-    "CredentialsRejectedError",
-    "DecisionTable",
-    "Engine",
-    "EngineClient",
-    "EngineCounters",
-    "ErrorBody",
-    "FailureKind",
-    "FieldErrors",
-    "HttpResponse",
-    "InputError",
-    "InputItem",
-    "NotFoundError",
-    "Outcome",
-    "Pacer",
-    "PayloadRejectedError",
-    "PushOptions",
-    "RateLimitedError",
-    "Reply",
-    "Request",
-    "RequestError",
-    "RequestFacts",
-    "RequestFailedError",
-    "RetryPolicy",
-    "Rule",
-    "Settled",
-    "ShopbridgeError",
-    "StoreLimiter",
-    "TransientError",
-    "TransportFailure",
-    "ValidationError",
-    "Verdict",
-    "WaitSource",
-    "decide",
-    "items_from",
-    "push_records",
-    "records_as_json",
-    "run_bulk",
-    "settle",
-]
+``sansio/``        PURE (stdlib and attrs only): outcomes, the decision table, waits, the retry
+                   policy, the rate window, URL rules, multipart bytes. Everything is decided there.
+``_errors``        every public exception, the tree drawn in its docstring
+``_transport``     a client's aiohttp session, and the one place aiohttp's errors are mapped
+``_pacing``        per-store limiters: the waiting around ``sansio._window``
+``_retry``         the retry loop and its sleeps (the only ``import backoff``)
+``_engine``        ``Engine.send()``: pace → transport → decide → act, for one request
+``_bodies``        request and response bodies as bytes (JSON, one file as multipart)
+``_client_base``   what every dialect's async client shares: its engine's session
+``_blocking``      the blocking facade over one anyio portal (the only ``anyio.from_thread``)
+``bulk/``          the bulk runner: entry points, bookkeeping, report, files, sources
+"""

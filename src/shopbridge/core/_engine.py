@@ -12,19 +12,19 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from attrs import define, evolve, field, frozen
 
+from shopbridge.core._bodies import decode_json, encode_json
 from shopbridge.core._errors import (
     RequestError,
     ValidationError,
     error_class_for,
 )
-from shopbridge.core._pacing import Pacer, PacingTimeoutError, StoreLimiter, Ticket
-from shopbridge.core._retry import Retrier, RetryPolicy, RetrySignal, RetryState
+from shopbridge.core._pacing import Pacer, PacingTimeoutError, StoreLimiter
+from shopbridge.core._retry import Retrier
 from shopbridge.core._transport import RawResponse, Transport, TransportError
 from shopbridge.core.sansio._outcome import (
     ErrorBody,
@@ -34,11 +34,15 @@ from shopbridge.core.sansio._outcome import (
     RequestFacts,
     TransportFailure,
 )
-from shopbridge.core.sansio._table import DecisionTable, is_ambiguous
+from shopbridge.core.sansio._policy import CallState, Plan, RetryPolicy
 from shopbridge.core.sansio._verdict import Action, Verdict, WaitSource
 from shopbridge.core.sansio._waits import parse_rate_limit
 
-__all__ = ["Engine", "EngineCounters", "ErrorParser", "Reply", "Request", "encode_json"]
+if TYPE_CHECKING:
+    from shopbridge.core.sansio._table import DecisionTable
+    from shopbridge.core.sansio._window import Ticket
+
+__all__ = ["Engine", "EngineCounters", "ErrorParser", "Reply", "Request"]
 
 logger = logging.getLogger("shopbridge")
 
@@ -49,28 +53,6 @@ _PACING_LOG_THRESHOLD = 0.05
 """Pacing waits shorter than this (the first request of a store going alone) are not logged."""
 
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid")
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, Decimal) and value.is_finite():
-        # Exact digits on the wire: 49.90 stays "49.90", never 49.899999999999999.
-        return orjson.Fragment(str(value))
-    msg = f"{type(value).__name__} is not JSON serialisable"
-    raise TypeError(msg)
-
-
-def encode_json(payload: object) -> bytes:
-    """Encode a request body; `Decimal` keeps its exact digits."""
-    return orjson.dumps(payload, default=_json_default)
-
-
-def _decode_json(body: bytes) -> Any:
-    if not body:
-        return None
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return None
 
 
 @frozen(kw_only=True)
@@ -175,12 +157,12 @@ class EngineCounters:
 
 
 @define(kw_only=True)
-class _Call(RetryState):
+class _Call(CallState):
+    """A call's `CallState`, plus what every attempt sends: the same bytes each time."""
+
     request: Request
     body: bytes | None
     headers: Mapping[str, str] | None
-    facts: RequestFacts
-    last: Outcome | None = None
 
 
 class Engine:
@@ -221,11 +203,12 @@ class Engine:
         self._wallclock = wallclock
         self.counters = EngineCounters()
         """Calls, attempts, 429s met and the rules that fired, since the engine was built."""
+        self._rng = rng if rng is not None else random.Random()  # noqa: S311 - jitter, not crypto
         self._retrier: Retrier[_Call, Reply] = Retrier(
             policy,
             self._attempt,
             clock=clock,
-            rng=rng if rng is not None else random.Random(),  # noqa: S311 - jitter, not crypto
+            rng=self._rng,
             on_wait=self._log_wait,
         )
 
@@ -257,22 +240,24 @@ class Engine:
         now = self._clock()
         deadline = self.policy.deadline
         call = _Call(
+            facts=RequestFacts(
+                method=request.method, idempotent=request.idempotent, create=request.create
+            ),
             started_at=now,
             deadline_at=None if deadline is None else now + deadline,
             request=request,
             body=body,
             headers=headers,
-            facts=RequestFacts(
-                method=request.method, idempotent=request.idempotent, create=request.create
-            ),
         )
-        try:
-            return await self._retrier(call)
-        except RetrySignal as signal:
-            self._log_give_up(call, signal.verdict, signal.plan.give_up)
-            raise self._error(call, signal.verdict, gave_up=signal.plan.give_up) from None
+        reply = await self._retrier(call)
+        if reply is None:  # the policy gave up on a retryable verdict
+            verdict = call.verdict
+            assert verdict is not None  # noqa: S101 - the retrier returns None only after one
+            self._log_give_up(call, verdict, call.gave_up)
+            raise self._error(call, verdict, gave_up=call.gave_up)
+        return reply
 
-    async def _attempt(self, call: _Call) -> Reply:
+    async def _attempt(self, call: _Call) -> Reply | None:
         request = call.request
         limiter = self.pacer.limiter(request.pace_key)
         ticket = await self._pace(call, limiter)
@@ -332,22 +317,21 @@ class Engine:
         return ticket
 
     def _response(self, raw: RawResponse) -> HttpResponse:
-        data = _decode_json(raw.body)
+        data = decode_json(raw.body)
         error = None if 200 <= raw.status < 300 else self._parse_error(raw.status, data)
         return HttpResponse(
             status=raw.status, headers=raw.headers, body=raw.body, data=data, error=error
         )
 
-    def _act(self, call: _Call, limiter: StoreLimiter, outcome: Outcome, now: float) -> Reply:
-        """Decide on one attempt's outcome: return it, or raise to retry or to fail."""
+    def _act(
+        self, call: _Call, limiter: StoreLimiter, outcome: Outcome, now: float
+    ) -> Reply | None:
+        """Decide on one attempt's outcome: the reply, ``None`` to retry, or raise to fail."""
         verdict = self.table.decide(outcome, call.facts, now=now)
         counters = self.counters
         counters.attempts += 1
         counters.rules[verdict.rule] += 1
-        call.last = outcome
-        after_ambiguous = call.facts.after_ambiguous
-        if not after_ambiguous and is_ambiguous(outcome):
-            call.facts = evolve(call.facts, after_ambiguous=True)
+        call.record(outcome, verdict)
         if verdict.action is Action.WAIT_RETRY_AFTER:
             counters.rate_limited += 1
             # One 429 pauses every task of the store, not only this one.
@@ -361,10 +345,11 @@ class Engine:
                 headers=outcome.headers,
                 verdict=verdict,
                 attempts=call.attempts,
-                after_ambiguous=after_ambiguous,
+                # A success is never ambiguous itself: this is what the earlier attempts left.
+                after_ambiguous=call.after_ambiguous,
             )
         if verdict.retryable:
-            raise RetrySignal(verdict, call)
+            return None
         self._log_give_up(call, verdict, None)
         raise self._error(call, verdict, gave_up=None)
 
@@ -428,9 +413,9 @@ class Engine:
                 extra=_extra(call, verdict),
             )
 
-    def _log_wait(self, signal: RetrySignal[_Call]) -> None:
-        if logger.isEnabledFor(logging.INFO):
-            call, verdict, plan = signal.state, signal.verdict, signal.plan
+    def _log_wait(self, call: _Call, plan: Plan) -> None:
+        verdict = call.verdict
+        if verdict is not None and logger.isEnabledFor(logging.INFO):
             source = plan.source.value if plan.source is not None else "backoff"
             logger.info(
                 "%s %s attempt %d: %s %s [%s] %s Retrying in %.3g s (%s; %s)",

@@ -1,21 +1,32 @@
-"""The exceptions shopbridge raises, one class per action that is not a success.
+"""Every public exception shopbridge raises, and the one warning: one class per failed action.
 
 ::
 
     ShopbridgeError
     ├── ConfigurationError            a client built wrong: bad base URL, plain http, empty key
-    └── RequestError                  a request ended without success; carries the Verdict
-        ├── PayloadRejectedError      FIX_PAYLOAD      fix the record, never resend it as is
-        │   └── ValidationError       ...found before sending: no request was made
-        ├── CredentialsRejectedError  FIX_CREDENTIALS  fix the key or the store/shop
-        ├── NotFoundError             NOT_FOUND        the store/shop or the record is missing
-        ├── ConflictError             CONFLICT         a create met an existing resource
-        ├── RateLimitedError          WAIT_RETRY_AFTER rate limited, and the policy ran out
-        ├── TransientError            BACKOFF          5xx or network, and the policy ran out
-        └── RequestFailedError        FAIL             a permanent or unknown answer
+    ├── RequestError                  a request ended without success; carries the Verdict
+    │   ├── PayloadRejectedError      FIX_PAYLOAD      fix the record, never resend it as is
+    │   │   └── ValidationError       ...found before sending: no request was made
+    │   ├── CredentialsRejectedError  FIX_CREDENTIALS  fix the key or the store/shop
+    │   ├── NotFoundError             NOT_FOUND        the store/shop or the record is missing
+    │   ├── ConflictError             CONFLICT         a create met an existing resource
+    │   ├── RateLimitedError          WAIT_RETRY_AFTER rate limited, and the policy ran out
+    │   ├── TransientError            BACKOFF          5xx or network, and the policy ran out
+    │   └── RequestFailedError        FAIL             a permanent or unknown answer
+    ├── InputError                    a bulk run's input cannot be read at all
+    ├── CheckpointError               a bulk run's checkpoint cannot be used for this run
+    ├── SignatureError                a webhook delivery's signature cannot be trusted (401)
+    │   ├── MalformedSignatureError   the header is missing, unparsable, or has no v1
+    │   ├── StaleSignatureError       the timestamp is outside the tolerance
+    │   └── SignatureMismatchError    no v1 value matches the body and the secret
+    └── InvalidEventError             a correctly signed delivery that is not an event (400)
 
     BlockingCallInEventLoopWarning    the blocking client was called on a thread whose event
                                       loop is running (a notebook cell, or a coroutine)
+
+``ConfigurationError``, the signature errors and ``InvalidEventError`` are also `ValueError`
+subclasses. The class raised for each `Action` is named in `shopbridge.core.sansio._verdict`'s
+`MEANINGS`, the one table of what an action means; `error_class_for` reads it.
 
 Whether a failure is worth trying again later is the `RequestError.retryable` attribute, not a
 branch of the tree: a `TransientError` after the policy ran out is retryable, a
@@ -23,15 +34,25 @@ branch of the tree: a `TransientError` after the policy ran out is retryable, a
 
 ``str(error)`` names the status (or the network failure), the action, the rule that fired, the
 reason in the API's own words, the server's message and the field errors. It never contains a
-credential: messages from the server pass through the client's redaction first.
+credential: messages from the server pass through the client's redaction first. Every error
+pickles and deep-copies (a bulk run's errors cross process boundaries).
+
+Not here, on purpose:
+
+* ``TransportError`` (`shopbridge.core._transport`) and ``PacingTimeoutError``
+  (`shopbridge.core._pacing`): internal signals to the engine, which turns each into a
+  `RequestError`; they never reach a caller.
+* ``FaultSpecError`` and ``RateLimitSpecError``: the sandboxes' configuration errors live with
+  the sandbox kit (`shopbridge._sandbox`), which the core never imports.
 """
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from shopbridge.core.sansio._outcome import NO_FIELD_ERRORS, freeze_field_errors
-from shopbridge.core.sansio._verdict import Action, Verdict
+from shopbridge.core.sansio._verdict import MEANINGS, Action, Verdict
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -40,19 +61,31 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BlockingCallInEventLoopWarning",
+    "CheckpointError",
     "ConfigurationError",
     "ConflictError",
     "CredentialsRejectedError",
+    "InputError",
+    "InvalidEventError",
+    "MalformedSignatureError",
     "NotFoundError",
     "PayloadRejectedError",
     "RateLimitedError",
     "RequestError",
     "RequestFailedError",
     "ShopbridgeError",
+    "SignatureError",
+    "SignatureMismatchError",
+    "StaleSignatureError",
     "TransientError",
     "ValidationError",
     "error_class_for",
 ]
+
+
+def _rebuilt(cls: type[Exception], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Exception:
+    """An error from its constructor's arguments: how errors with keyword arguments unpickle."""
+    return cls(*args, **kwargs)
 
 
 class ShopbridgeError(Exception):
@@ -102,12 +135,29 @@ class RequestError(ShopbridgeError):
         self.error = error
         if field_errors is None:
             field_errors = error.field_errors if error is not None else NO_FIELD_ERRORS
+        elif not isinstance(field_errors, MappingProxyType):
+            field_errors = freeze_field_errors(field_errors)
         self.field_errors = field_errors
         self.request_id = request_id
         self.attempts = attempts
         self.gave_up = gave_up
         self.retryable = verdict.retryable
         super().__init__(self._describe())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from its arguments: the default (``cls(*self.args)``) would pass the message
+        # as the verdict, and the read-only mapping proxy of the field errors does not pickle.
+        kwargs: dict[str, Any] = {
+            "method": self.method,
+            "path": self.path,
+            "error": self.error,
+            "failure": self.failure,
+            "field_errors": dict(self.field_errors),
+            "request_id": self.request_id,
+            "attempts": self.attempts,
+            "gave_up": self.gave_up,
+        }
+        return (_rebuilt, (type(self), (self.verdict,), kwargs))
 
     @property
     def action(self) -> Action:
@@ -196,6 +246,64 @@ class RequestFailedError(RequestError):
     """FAIL: a permanent answer (or one nobody documented); retrying will not help."""
 
 
+class InputError(ShopbridgeError):
+    """The input cannot be read at all (no such file, a CSV header that cannot be right)."""
+
+
+class CheckpointError(ShopbridgeError):
+    """A checkpoint that cannot be used for this run; the message says why and what to do."""
+
+
+class SignatureError(ShopbridgeError, ValueError):
+    """A webhook delivery's signature header cannot be trusted; answer it with 401."""
+
+
+class MalformedSignatureError(SignatureError):
+    """The header is missing or not of the form ``t=<unix>,v1=<hex>[,v1=<hex>...]``."""
+
+
+class StaleSignatureError(SignatureError):
+    """The header's timestamp is further from now than the tolerance allows.
+
+    Attributes:
+        timestamp: the header's ``t``.
+        now: the time it was checked against.
+        tolerance: the allowed difference in seconds.
+        header: the name of the signature header.
+    """
+
+    def __init__(
+        self, *, timestamp: int, now: float, tolerance: float, header: str = "Karla-Signature"
+    ) -> None:
+        self.timestamp = timestamp
+        self.now = now
+        self.tolerance = tolerance
+        self.header = header
+        super().__init__(
+            f"{header} timestamp {timestamp} is {abs(now - timestamp):.0f} s from now, "
+            f"beyond the tolerance of {tolerance:g} s (a replayed or delayed delivery, "
+            "or a clock that is off)"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only arguments: the default (``cls(*self.args)``) cannot rebuild it.
+        kwargs = {
+            "timestamp": self.timestamp,
+            "now": self.now,
+            "tolerance": self.tolerance,
+            "header": self.header,
+        }
+        return (_rebuilt, (type(self), (), kwargs))
+
+
+class SignatureMismatchError(SignatureError):
+    """No ``v1`` value in the header matches the body signed with the secret."""
+
+
+class InvalidEventError(ShopbridgeError, ValueError):
+    """A correctly signed webhook delivery whose body is not an event (answer it with 400)."""
+
+
 class BlockingCallInEventLoopWarning(RuntimeWarning):
     """The blocking client was called from a thread whose event loop is running.
 
@@ -205,15 +313,11 @@ class BlockingCallInEventLoopWarning(RuntimeWarning):
     """
 
 
+# The table names the classes; every one it names is defined above (a test checks).
 _ERROR_FOR_ACTION: dict[Action, type[RequestError]] = {
-    Action.FIX_PAYLOAD: PayloadRejectedError,
-    Action.FIX_CREDENTIALS: CredentialsRejectedError,
-    Action.NOT_FOUND: NotFoundError,
-    Action.CONFLICT: ConflictError,
-    Action.WAIT_RETRY_AFTER: RateLimitedError,
-    Action.BACKOFF: TransientError,
-    Action.FAIL: RequestFailedError,
+    action: globals()[meaning.error] for action, meaning in MEANINGS.items() if meaning.error
 }
+"""The class named in `MEANINGS` for each action that is not a success."""
 
 
 def error_class_for(action: Action) -> type[RequestError]:

@@ -7,9 +7,8 @@ timeouts). Redirects are never followed. Headers are never logged and never put 
 
 from __future__ import annotations
 
-import ipaddress
 import platform
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from attrs import define
@@ -18,6 +17,7 @@ from yarl import URL
 
 from shopbridge.core._errors import ConfigurationError
 from shopbridge.core.sansio._outcome import FailureKind, TransportFailure
+from shopbridge.core.sansio._urls import NOT_A_URL, base_url_problem
 
 if TYPE_CHECKING:
     import ssl
@@ -29,11 +29,9 @@ __all__ = [
     "Transport",
     "TransportError",
     "check_base_url",
-    "is_loopback",
     "user_agent",
 ]
 
-_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 _CONNECT_MARGIN = 0.05
 """Seconds by which the connect limit ends before the attempt's total limit."""
 _URL_CACHE_SIZE = 1024
@@ -46,6 +44,9 @@ class TransportError(Exception):
     def __init__(self, failure: TransportFailure) -> None:
         super().__init__(f"{failure.kind.value}: {failure.detail}")
         self.failure = failure
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.failure,))
 
 
 @define
@@ -65,53 +66,28 @@ def user_agent(version: str) -> str:
     )
 
 
-def is_loopback(host: str | None) -> bool:
-    """Whether `host` names this machine."""
-    if host is None:
-        return False
-    if host.lower() in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def check_base_url(base_url: str, *, allow_insecure_http: bool) -> URL:
     """Validate a base URL and return it without a trailing slash.
 
     Raises:
         ConfigurationError: it is not an absolute http(s) URL, it carries credentials, a query
             or a fragment, or it is plain ``http://`` to a host other than this machine without
-            ``allow_insecure_http=True``.
+            ``allow_insecure_http=True`` (the rules of `shopbridge.core.sansio._urls`).
     """
     try:
         url = URL(base_url)
     except (TypeError, ValueError):
-        # Not echoed: a string that is not a URL may be anything, a key included.
-        msg = "base_url is not a URL; give one like 'https://api.getkanal.com/api/v1'"
-        raise ConfigurationError(msg) from None
-    if url.user is not None or url.password is not None:
-        msg = "base_url must not contain credentials; pass the key as api_key"
-        raise ConfigurationError(msg)
-    # Only scheme, host, port and path are ever echoed: a query may hold a secret too.
-    shown = str(url.with_query(None).with_fragment(None))
-    if url.scheme not in ("http", "https") or not url.host:
-        msg = (
-            f"base_url {shown!r} must be an absolute http(s) URL, "
-            "such as 'https://api.getkanal.com/api/v1'"
-        )
-        raise ConfigurationError(msg)
-    if url.query_string or url.fragment:
-        msg = f"base_url {shown!r} must not have a query or fragment"
-        raise ConfigurationError(msg)
-    if url.scheme == "http" and not allow_insecure_http and not is_loopback(url.host):
-        msg = (
-            f"base_url {shown!r} is plain http to {url.host}: the API key would cross the "
-            "network unencrypted. Use https://, or pass allow_insecure_http=True if you "
-            "really mean it."
-        )
-        raise ConfigurationError(msg)
+        raise ConfigurationError(NOT_A_URL) from None
+    problem = base_url_problem(
+        scheme=url.scheme,
+        host=url.host,
+        has_credentials=url.user is not None or url.password is not None,
+        has_query_or_fragment=bool(url.query_string or url.fragment),
+        shown=str(url.with_query(None).with_fragment(None)),
+        allow_insecure_http=allow_insecure_http,
+    )
+    if problem is not None:
+        raise ConfigurationError(problem)
     return url.with_path(url.path.rstrip("/"))
 
 

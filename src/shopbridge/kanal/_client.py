@@ -26,8 +26,8 @@ from shopbridge.core._client_base import EngineClient
 from shopbridge.core._engine import Engine
 from shopbridge.core._errors import ConfigurationError, ValidationError
 from shopbridge.core._pacing import Pacer
-from shopbridge.core._retry import RetryPolicy
 from shopbridge.core._transport import Transport, check_base_url, user_agent
+from shopbridge.core.sansio._policy import RetryPolicy
 from shopbridge.core.sansio._table import DecisionTable
 from shopbridge.kanal._resources import AsyncCheckouts, AsyncCustomers, AsyncOrders, AsyncShipments
 from shopbridge.kanal._table import KANAL_TABLE, parse_error

@@ -36,9 +36,9 @@ from shopbridge.core._client_base import EngineClient
 from shopbridge.core._engine import Engine
 from shopbridge.core._errors import ConfigurationError, ValidationError
 from shopbridge.core._pacing import Pacer
-from shopbridge.core._retry import RetryPolicy
 from shopbridge.core._transport import Transport, check_base_url, user_agent
 from shopbridge.core.sansio._paths import segment
+from shopbridge.core.sansio._policy import RetryPolicy
 from shopbridge.core.sansio._table import DecisionTable
 from shopbridge.karla import _validation as rules
 from shopbridge.karla._collections import (

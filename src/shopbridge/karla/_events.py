@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from attrs import field, frozen
 
-from shopbridge.core._errors import ShopbridgeError
+from shopbridge.core._errors import InvalidEventError
 from shopbridge.karla._signature import (
     DEFAULT_TOLERANCE,
     SIGNATURE_HEADER,
@@ -41,10 +41,6 @@ if TYPE_CHECKING:
     from aiohttp import web
 
 __all__ = ["InvalidEventError", "WebhookEvent", "read_event", "receive_event", "webhook_handler"]
-
-
-class InvalidEventError(ShopbridgeError, ValueError):
-    """A correctly signed delivery whose body is not a Karla event (answer it with 400)."""
 
 
 @frozen(kw_only=True)

@@ -25,8 +25,9 @@ from typing import TypeAlias
 import anyio.to_thread
 from attrs import frozen
 
+from shopbridge.core._bodies import encode_file
 from shopbridge.core._endpoint import Encoded
-from shopbridge.core.sansio._multipart import encode_file, is_media_type
+from shopbridge.core.sansio._multipart import is_media_type
 from shopbridge.karla._shop_models import IMAGE_TYPES
 
 __all__ = [

@@ -22,7 +22,12 @@ import hashlib
 import hmac
 import time
 
-from shopbridge.core._errors import ShopbridgeError
+from shopbridge.core._errors import (
+    MalformedSignatureError,
+    SignatureError,
+    SignatureMismatchError,
+    StaleSignatureError,
+)
 
 __all__ = [
     "DEFAULT_TOLERANCE",
@@ -43,38 +48,6 @@ DEFAULT_TOLERANCE = 300
 
 _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 _MAX_HEADER = 4096  # far beyond a real header; keeps a hostile one from costing work
-
-
-class SignatureError(ShopbridgeError, ValueError):
-    """A webhook delivery's ``Karla-Signature`` cannot be trusted; answer it with 401."""
-
-
-class MalformedSignatureError(SignatureError):
-    """The header is missing or not of the form ``t=<unix>,v1=<hex>[,v1=<hex>...]``."""
-
-
-class StaleSignatureError(SignatureError):
-    """The header's timestamp is further from now than the tolerance allows.
-
-    Attributes:
-        timestamp: the header's ``t``.
-        now: the time it was checked against.
-        tolerance: the allowed difference in seconds.
-    """
-
-    def __init__(self, *, timestamp: int, now: float, tolerance: float) -> None:
-        self.timestamp = timestamp
-        self.now = now
-        self.tolerance = tolerance
-        super().__init__(
-            f"Karla-Signature timestamp {timestamp} is {abs(now - timestamp):.0f} s from now, "
-            f"beyond the tolerance of {tolerance:g} s (a replayed or delayed delivery, "
-            "or a clock that is off)"
-        )
-
-
-class SignatureMismatchError(SignatureError):
-    """No ``v1`` value in the header matches the body signed with the secret."""
 
 
 def _digest(secret: str, body: bytes, timestamp: int) -> str:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+import json
 import pickle
+from pathlib import Path
 
 import pytest
 
@@ -54,13 +57,25 @@ def test_the_counts_of_a_report_add_up_and_name_every_outcome() -> None:
     assert report.summary().splitlines()[0] == "items: 5 records: 3 created, 2 rejected"
 
 
-@pytest.mark.xfail(
-    raises=TypeError,
-    strict=True,
-    reason="src gap: BulkReport keeps its counts and rules in MappingProxyType, which does not "
-    "pickle; the house rule says reports pickle",
-)
 def test_a_report_pickles() -> None:
     report = BulkReport(resource="items", total=1, counts={BulkOutcome.CREATED: 1})
     copy = pickle.loads(pickle.dumps(report))  # noqa: S301 - our own report, just pickled
     assert copy == report
+
+
+def test_a_report_deep_copies_and_becomes_json() -> None:
+    report = BulkReport(
+        resource="items",
+        total=3,
+        counts={BulkOutcome.CREATED: 2, BulkOutcome.REJECTED: 1},
+        rules={"toy-201": 2},
+        dead_letter=Path("dl.jsonl"),
+        dead_lettered=1,
+    )
+    assert copy.deepcopy(report) == report
+    data = json.loads(json.dumps(report.to_dict()))
+    assert data["counts"]["created"] == 2
+    assert data["counts"]["rejected"] == 1
+    assert (data["done"], data["not_done"], data["ok"]) == (2, 1, False)
+    assert data["dead_letter"] == "dl.jsonl"
+    assert data["rules"] == {"toy-201": 2}

@@ -30,7 +30,7 @@ from typing import IO, TYPE_CHECKING, Any
 import orjson
 from attrs import asdict, frozen
 
-from shopbridge.core._errors import ShopbridgeError
+from shopbridge.core._errors import CheckpointError
 from shopbridge.core.bulk._report import BulkOutcome
 from shopbridge.core.bulk._sources import DEAD_LETTER_KEY
 
@@ -41,10 +41,6 @@ if TYPE_CHECKING:
 __all__ = ["CheckpointError", "CheckpointState", "DeadLetterFile", "dead_letter_row"]
 
 _FORMAT = 1
-
-
-class CheckpointError(ShopbridgeError):
-    """A checkpoint that cannot be used for this run; the message says why and what to do."""
 
 
 def _default(value: object) -> object:

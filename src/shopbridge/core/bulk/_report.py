@@ -11,13 +11,13 @@ import enum
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import field, frozen
 
 from shopbridge.core._errors import RequestError
 from shopbridge.core.sansio._outcome import NO_FIELD_ERRORS, FieldErrors, freeze_field_errors
-from shopbridge.core.sansio._verdict import Action, Verdict
+from shopbridge.core.sansio._verdict import MEANINGS, Action, Verdict
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -81,15 +81,11 @@ _DONE = frozenset(
 )
 
 _OUTCOME_FOR_ACTION = {
-    Action.FIX_PAYLOAD: BulkOutcome.REJECTED,
-    Action.FIX_CREDENTIALS: BulkOutcome.CREDENTIALS_REJECTED,
-    Action.NOT_FOUND: BulkOutcome.NOT_FOUND,
-    Action.CONFLICT: BulkOutcome.CONFLICT,
-    Action.WAIT_RETRY_AFTER: BulkOutcome.GAVE_UP,
-    Action.BACKOFF: BulkOutcome.GAVE_UP,
-    Action.FAIL: BulkOutcome.FAILED,
-    Action.ALREADY_EXISTED: BulkOutcome.ALREADY_EXISTED,
+    action: BulkOutcome(meaning.bulk_outcome)
+    for action, meaning in MEANINGS.items()
+    if meaning.bulk_outcome is not None
 }
+"""The outcome named in `MEANINGS` for each action (DONE's depends on the dialect)."""
 
 
 @frozen(kw_only=True)
@@ -179,6 +175,10 @@ def _frozen_rules(value: Mapping[str, int]) -> Mapping[str, int]:
     return MappingProxyType(dict(value))
 
 
+def _rebuilt_report(fields: dict[str, Any]) -> BulkReport:
+    return BulkReport(**fields)
+
+
 @frozen(kw_only=True)
 class BulkProgress:
     """A progress event, sent to ``on_progress`` while a run goes on (and once at its end).
@@ -239,6 +239,34 @@ class BulkReport:
     dead_lettered: int = 0
     stopped: str | None = None
     rules: Mapping[str, int] = field(factory=dict, converter=_frozen_rules)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The read-only mappings do not pickle; their plain copies do, and the converters
+        # freeze them again: a report crosses process boundaries (ETL workers) whole.
+        return (_rebuilt_report, (self._fields(),))
+
+    def _fields(self) -> dict[str, Any]:
+        return {
+            "resource": self.resource,
+            "total": self.total,
+            "counts": dict(self.counts),
+            "retries": self.retries,
+            "rate_limited": self.rate_limited,
+            "elapsed": self.elapsed,
+            "resumed_from": self.resumed_from,
+            "dead_letter": self.dead_letter,
+            "dead_lettered": self.dead_lettered,
+            "stopped": self.stopped,
+            "rules": dict(self.rules),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data (outcomes by name, the path as a string)."""
+        data = self._fields()
+        data["counts"] = {outcome.value: count for outcome, count in self.counts.items()}
+        data["dead_letter"] = None if self.dead_letter is None else str(self.dead_letter)
+        data.update(done=self.done, not_done=self.not_done, ok=self.ok)
+        return data
 
     @property
     def done(self) -> int:

@@ -31,7 +31,7 @@ import anyio.to_thread
 import orjson
 from attrs import frozen
 
-from shopbridge.core._errors import ShopbridgeError
+from shopbridge.core._errors import InputError
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -60,10 +60,6 @@ _SUFFIXES: dict[str, InputFormat] = {
 }
 _BATCH_BYTES = 256 * 1024
 """How much a worker-thread read takes at once."""
-
-
-class InputError(ShopbridgeError):
-    """The input cannot be read at all (no such file, a CSV header that cannot be right)."""
 
 
 @frozen(kw_only=True)

@@ -4,7 +4,7 @@ The engine resends a request's body as it is, byte for byte, on every attempt: a
 bytes before the first one. aiohttp's ``FormData`` cannot be that: it is consumed by the request
 that sends it (a retry would need a new one, with a new boundary), and only
 `shopbridge.core._transport` may import aiohttp. This module is pure: bytes in, bytes out, no
-socket, no file.
+socket, no file, no randomness: `shopbridge.core._bodies` draws the boundary.
 
 A file's name is quoted as HTML's form submission does it (``"`` as ``%22``, CR as ``%0D``, LF
 as ``%0A``), and further: anything outside printable ASCII, a backslash and ``%`` itself are
@@ -16,7 +16,6 @@ either end, where a parser would strip them.
 from __future__ import annotations
 
 import re
-import secrets
 from urllib.parse import quote
 
 __all__ = ["encode_file", "is_media_type"]
@@ -55,7 +54,7 @@ def encode_file(
     filename: str,
     content_type: str,
     data: bytes,
-    boundary: str | None = None,
+    boundary: str,
 ) -> tuple[bytes, str]:
     """Encode one file field as a ``multipart/form-data`` body.
 
@@ -64,8 +63,7 @@ def encode_file(
         filename: the file's name as the server will see it; quoted safely, whatever it holds.
         content_type: the part's media type, a bare ``type/subtype``.
         data: the file's bytes.
-        boundary: the boundary; by default a random one. Given only to make a body
-            reproducible (tests).
+        boundary: the boundary (RFC 2046 bchars, 1-70 of them), absent from `data`.
 
     Returns:
         ``(body, content_type_header)``: the bytes to send, and the ``Content-Type`` header
@@ -79,15 +77,10 @@ def encode_file(
     if not is_media_type(content_type):
         msg = f"content_type must be a bare type/subtype such as 'image/png', got {content_type!r}"
         raise ValueError(msg)
-    if boundary is None:
-        # 128 random bits: that the file holds it is all but impossible, but cheap to rule out.
-        boundary = f"shopbridge-{secrets.token_hex(16)}"
-        while boundary.encode("ascii") in data:  # pragma: no cover - 2**-128 per position
-            boundary = f"shopbridge-{secrets.token_hex(16)}"
-    elif _BOUNDARY.fullmatch(boundary) is None:
+    if _BOUNDARY.fullmatch(boundary) is None:
         msg = f"boundary must be 1-70 characters of RFC 2046 bchars, got {boundary!r}"
         raise ValueError(msg)
-    elif boundary.encode("ascii") in data:
+    if boundary.encode("ascii") in data:
         msg = "boundary occurs in the file's bytes; pick another or let one be drawn"
         raise ValueError(msg)
     delimiter = f"--{boundary}".encode("ascii")

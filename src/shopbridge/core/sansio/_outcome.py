@@ -86,6 +86,21 @@ class ErrorBody:
     retry_after: object = None
     type: str | None = None
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The read-only mapping proxy of the field errors does not pickle: rebuild from a dict.
+        fields = {
+            "key": self.key,
+            "message": self.message,
+            "field_errors": dict(self.field_errors),
+            "retry_after": self.retry_after,
+            "type": self.type,
+        }
+        return (_error_body, (fields,))
+
+
+def _error_body(fields: dict[str, Any]) -> ErrorBody:
+    return ErrorBody(**fields)
+
 
 @frozen(kw_only=True)
 class HttpResponse:

@@ -1,10 +1,24 @@
-"""What one attempt came to: the `Action` to take and the `Verdict` that explains it."""
+"""What one attempt came to: the `Action` to take and the `Verdict` that explains it.
+
+`MEANINGS` is the one table of what each action means: whether it is retried, whether the call
+succeeded, the exception raised for it and the outcome a bulk record ends in. The exception
+class and the bulk outcome are named (this module imports nothing above it);
+`shopbridge.core._errors.error_class_for` and the bulk report's outcome lookup read them from
+here, and a test checks every name resolves.
+"""
 
 from __future__ import annotations
 
 import enum
+from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from attrs import frozen
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["MEANINGS", "Action", "Meaning", "Verdict", "WaitSource"]
 
 
 class Action(enum.Enum):
@@ -34,17 +48,86 @@ class Action(enum.Enum):
     FAIL = "fail"
     """A permanent answer or an unknown one: do not retry."""
 
-    # Identity tests, not set membership: an Enum's __hash__ is Python code, and these two
-    # are asked on every attempt.
+    # Copied from MEANINGS onto each member once, at import. Attribute reads, not a lookup in
+    # the table or a set membership: an Enum's __hash__ is Python code, and these two are
+    # asked on every attempt.
+    _retryable: bool
+    _succeeded: bool
+
     @property
     def retryable(self) -> bool:
         """Whether this action, by itself, allows another attempt."""
-        return self is Action.WAIT_RETRY_AFTER or self is Action.BACKOFF
+        return self._retryable
 
     @property
     def succeeded(self) -> bool:
         """Whether the attempt left the server in the state the caller asked for."""
-        return self is Action.DONE or self is Action.ALREADY_EXISTED
+        return self._succeeded
+
+    @property
+    def meaning(self) -> Meaning:
+        """This action's row of `MEANINGS`."""
+        return MEANINGS[self]
+
+
+@frozen(kw_only=True)
+class Meaning:
+    """What one `Action` means to everyone who reads a verdict.
+
+    Attributes:
+        retried: whether the action, by itself, allows another attempt (the policy may still
+            say no).
+        succeeded: whether the call reached its goal.
+        error: the name of the `shopbridge.core._errors.RequestError` subclass raised when a
+            call ends on it (``None`` for a success: nothing is raised).
+        bulk_outcome: the value of the `shopbridge.core.bulk._report.BulkOutcome` a bulk record
+            ends in (``None`` for `Action.DONE`: the dialect says created, updated or deleted).
+    """
+
+    retried: bool
+    succeeded: bool
+    error: str | None
+    bulk_outcome: str | None
+
+
+MEANINGS: Mapping[Action, Meaning] = MappingProxyType(
+    {
+        Action.DONE: Meaning(retried=False, succeeded=True, error=None, bulk_outcome=None),
+        Action.ALREADY_EXISTED: Meaning(
+            retried=False, succeeded=True, error=None, bulk_outcome="already_existed"
+        ),
+        Action.FIX_PAYLOAD: Meaning(
+            retried=False, succeeded=False, error="PayloadRejectedError", bulk_outcome="rejected"
+        ),
+        Action.FIX_CREDENTIALS: Meaning(
+            retried=False,
+            succeeded=False,
+            error="CredentialsRejectedError",
+            bulk_outcome="credentials_rejected",
+        ),
+        Action.NOT_FOUND: Meaning(
+            retried=False, succeeded=False, error="NotFoundError", bulk_outcome="not_found"
+        ),
+        Action.CONFLICT: Meaning(
+            retried=False, succeeded=False, error="ConflictError", bulk_outcome="conflict"
+        ),
+        Action.WAIT_RETRY_AFTER: Meaning(
+            retried=True, succeeded=False, error="RateLimitedError", bulk_outcome="gave_up"
+        ),
+        Action.BACKOFF: Meaning(
+            retried=True, succeeded=False, error="TransientError", bulk_outcome="gave_up"
+        ),
+        Action.FAIL: Meaning(
+            retried=False, succeeded=False, error="RequestFailedError", bulk_outcome="failed"
+        ),
+    }
+)
+"""What each `Action` means: retried, succeeded, the exception raised, the bulk outcome."""
+
+for _action in Action:
+    _action._retryable = MEANINGS[_action].retried
+    _action._succeeded = MEANINGS[_action].succeeded
+del _action
 
 
 class WaitSource(enum.Enum):

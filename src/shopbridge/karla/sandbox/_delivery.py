@@ -30,7 +30,7 @@ import orjson
 from attrs import frozen
 from yarl import URL
 
-from shopbridge.core._transport import is_loopback
+from shopbridge.core.sansio._urls import is_loopback
 from shopbridge.karla._signature import SIGNATURE_HEADER, sign
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""`encode_file`, read back by the stdlib's own MIME parser (not by our code)."""
+"""`encode_file` and its random boundary, read back by the stdlib's own MIME parser."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shopbridge.core.sansio._multipart import encode_file, is_media_type
+from shopbridge.core._bodies import encode_file
+from shopbridge.core.sansio._multipart import is_media_type
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) + b"\r\n--not-the-boundary\r\n\r\n"
 
