@@ -2,9 +2,11 @@
 
 Checking a record is on every call's path; walking the rules as data costs a function call
 and a dozen attribute lookups per field. The compiled function reads each field with
-literal keys, skips an absent optional field in one comparison, and calls a field's `Check`
-only for a value that is there. Its behaviour is `rules._apply`'s, field for field (a test
-holds the two equal on every schema); ``compile_fields(...).source`` shows the code.
+literal keys, skips an absent optional field in one comparison, trims a string as Laravel's
+middleware does (`shopbridge.kanal._validation.php.TRIMMED`), lets a plainly right value
+through without calling its `Check`, and calls the check for the rest. Its behaviour is
+`schemas._apply`'s, field for field (a test holds the two equal on every schema);
+``compile_fields(...).source`` shows the code.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ import math
 from typing import TYPE_CHECKING, Any, Protocol
 
 from shopbridge.kanal._validation.checks import Kind
+from shopbridge.kanal._validation.php import INT64_MAX, TRIMMED
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
 
     from shopbridge.kanal._validation.schemas import FieldRule
 
@@ -44,16 +47,16 @@ def _field(index: int, rule: FieldRule) -> Iterator[str]:
     yield from _lookup(rule.parts)
     if rule.required:
         yield "if v is M:"
-        yield f"    add(errors, P[{index}], REQUIRED[{index}])"
+        yield f"    add(errors, P[{index}], [REQUIRED[{index}]])"
         yield "else:"
     else:
         yield "if v is not M:"
     yield "    if type(v) is str:"
-    yield "    " * 2 + "v = v.strip() or None"
+    yield "    " * 2 + "v = v.strip(TRIM) or None"
     check = "    "
     if rule.required:
         yield f"    if v is None or ({_CONTAINER} and not v):"
-        yield f"        add(errors, P[{index}], REQUIRED[{index}])"
+        yield f"        add(errors, P[{index}], [REQUIRED[{index}]])"
         yield "    else:"
         check = "        "
     elif rule.nullable:
@@ -66,7 +69,7 @@ def _field(index: int, rule: FieldRule) -> Iterator[str]:
         yield f"{check}if not ({accept}):"
         check += "    "
     yield f"{check}m = C[{index}](A[{index}], v)"
-    yield f"{check}if m is not None:"
+    yield f"{check}if m:"
     yield f"{check}    add(errors, P[{index}], m)"
 
 
@@ -82,7 +85,8 @@ def _accepts(rule: FieldRule) -> str | None:
         limit = "" if rule.max_length is None else f" and len(v) <= {rule.max_length}"
         return "type(v) is str" + limit
     if kind is Kind.INTEGER:
-        return "type(v) is int" + ("" if rule.minimum is None else f" and v >= {rule.minimum!r}")
+        low = "-INT64_MAX - 1" if rule.minimum is None else repr(rule.minimum)
+        return f"type(v) is int and {low} <= v <= INT64_MAX"
     if kind is Kind.NUMBER:
         low = "-INF" if rule.minimum is None else repr(rule.minimum)
         return f"(type(v) is int or type(v) is float) and {low} <= v < INF"
@@ -90,21 +94,9 @@ def _accepts(rule: FieldRule) -> str | None:
 
 
 def _wildcard(index: int, rule: FieldRule) -> Iterator[str]:
-    star = rule.parts.index("*")
-    head, tail = rule.parts[:star], rule.parts[star + 1 :]
     yield f"# {rule.path}"
-    yield from _lookup(head)
-    yield "if type(v) is list or type(v) is tuple:"
-    yield "    for i, item in enumerate(v):"
-    suffix = "." + ".".join(tail) if tail else ""
-    yield f"        path = {'.'.join(head)!r} + '.' + str(i) + {suffix!r}"
-    if tail:
-        yield f"        raw = item.get({tail[0]!r}, M) if type(item) is dict else M"
-        for part in tail[1:]:
-            yield f"        raw = raw.get({part!r}, M) if type(raw) is dict else M"
-    else:
-        yield "        raw = item"
-    yield f"        apply(R[{index}], path, attribute(path), raw, errors)"
+    yield f"for path, shown, raw in expand(R[{index}], data):"
+    yield f"    apply(R[{index}], path, shown, raw, errors)"
 
 
 def compile_fields(
@@ -112,19 +104,19 @@ def compile_fields(
     rules: tuple[FieldRule, ...],
     *,
     missing: object,
-    add: Callable[[dict[str, list[str]], str, str], None],
+    add: Callable[[dict[str, list[str]], str, list[str]], None],
     apply: Callable[[FieldRule, str, str, Any, dict[str, list[str]]], None],
-    attribute: Callable[[str], str],
+    expand: Callable[[FieldRule, Any], Iterable[tuple[str, str, Any]]],
 ) -> CompiledFields:
     """Compile `rules` into one function (see `CompiledFields`).
 
     Args:
         name: the schema's name, for the function's name.
-        rules: the fields' rules, in order.
+        rules: the fields' rules, in the order their messages come.
         missing: the marker of an absent value.
-        add: appends a message to a path's errors.
+        add: appends messages to a path's errors.
         apply: checks one value of a rule, the uncompiled way (used for ``*`` rules).
-        attribute: Laravel's displayable name of a path.
+        expand: (path, displayed attribute, value) of each item a ``*`` rule covers.
     """
     body: list[str] = []
     for index, rule in enumerate(rules):
@@ -140,8 +132,10 @@ def compile_fields(
         "REQUIRED": tuple(f"The {rule.attribute} field is required." for rule in rules),
         "add": add,
         "apply": apply,
-        "attribute": attribute,
+        "expand": expand,
         "INF": math.inf,
+        "INT64_MAX": INT64_MAX,
+        "TRIM": "".join(sorted(TRIMMED)),
     }
     # The source is built from the schema's own rules (paths are repr()-quoted literals),
     # never from input: the same technique attrs and cattrs use for their generated methods.

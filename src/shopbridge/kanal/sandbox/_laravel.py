@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from shopbridge._sandbox.responses import json_response
+from shopbridge.kanal._validation.php import middleware
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -37,14 +38,12 @@ _WIDE = Context(prec=200)
 
 
 def normalised_input(value: Any) -> Any:
-    """`value` after the TrimStrings and ConvertEmptyStringsToNull middleware (recursively)."""
-    if isinstance(value, str):
-        return value.strip() or None
-    if isinstance(value, dict):
-        return {key: normalised_input(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [normalised_input(item) for item in value]
-    return value
+    """`value` after the TrimStrings and ConvertEmptyStringsToNull middleware (recursively).
+
+    The client's validation trims with the same characters (`Str::trim`'s, the zero-width
+    space and the byte order mark included): one definition, in the validation package.
+    """
+    return middleware(value)
 
 
 async def read_input(request: web.BaseRequest) -> dict[str, Any]:
