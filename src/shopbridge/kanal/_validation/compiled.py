@@ -15,7 +15,10 @@ import math
 from typing import TYPE_CHECKING, Any, Protocol
 
 from shopbridge.kanal._validation.checks import Kind
+from shopbridge.kanal._validation.dates import is_date
+from shopbridge.kanal._validation.emails import is_email
 from shopbridge.kanal._validation.php import INT64_MAX, TRIMMED
+from shopbridge.kanal._validation.urls import is_url
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -74,6 +77,8 @@ def _field(index: int, rule: FieldRule) -> Iterator[str]:
 
 
 _ACCEPTS_BY_TYPE = {Kind.LIST: "type(v) is list", Kind.OBJECT: "type(v) is dict"}
+# Exact tests, called straight from the generated code; their check runs only on a refusal.
+_ACCEPTS_BY_CALL = {Kind.EMAIL: "IS_EMAIL", Kind.URL: "IS_URL", Kind.DATE: "IS_DATE"}
 
 
 def _accepts(rule: FieldRule) -> str | None:
@@ -81,12 +86,16 @@ def _accepts(rule: FieldRule) -> str | None:
     kind = rule.kind
     if kind in _ACCEPTS_BY_TYPE:
         return _ACCEPTS_BY_TYPE[kind]
-    if kind is Kind.STRING and rule.exact_length is None:
+    if kind is Kind.STRING:
+        size = "" if rule.exact_length is None else f" and len(v) == {rule.exact_length}"
         limit = "" if rule.max_length is None else f" and len(v) <= {rule.max_length}"
-        return "type(v) is str" + limit
+        return "type(v) is str" + size + limit
     if kind is Kind.INTEGER:
         low = "-INT64_MAX - 1" if rule.minimum is None else repr(rule.minimum)
         return f"type(v) is int and {low} <= v <= INT64_MAX"
+    if kind in _ACCEPTS_BY_CALL:
+        limit = "" if rule.max_length is None else f" and len(v) <= {rule.max_length}"
+        return f"type(v) is str{limit} and {_ACCEPTS_BY_CALL[kind]}(v)"
     if kind is Kind.NUMBER:
         low = "-INF" if rule.minimum is None else repr(rule.minimum)
         return f"(type(v) is int or type(v) is float) and {low} <= v < INF"
@@ -95,8 +104,24 @@ def _accepts(rule: FieldRule) -> str | None:
 
 def _wildcard(index: int, rule: FieldRule) -> Iterator[str]:
     yield f"# {rule.path}"
-    yield f"for path, shown, raw in expand(R[{index}], data):"
-    yield f"    apply(R[{index}], path, shown, raw, errors)"
+    yield from _lookup(rule.parts[:-1])
+    accept = _accepts(rule)
+    if accept is not None:
+        # Items that are all plainly right need no expansion; else Laravel's way, in order.
+        yield "if type(v) is list:"
+        yield "    items = v"
+        yield "    for v in items:"
+        yield "        if type(v) is str:"
+        yield "            v = v.strip(TRIM) or None"
+        yield f"        if not ({accept}):"
+        yield f"            for path, shown, raw in expand(R[{index}], data):"
+        yield f"                apply(R[{index}], path, shown, raw, errors)"
+        yield "            break"
+        yield "elif type(v) is dict or type(v) is tuple:"
+    else:
+        yield "if type(v) is list or type(v) is dict or type(v) is tuple:"
+    yield f"    for path, shown, raw in expand(R[{index}], data):"
+    yield f"        apply(R[{index}], path, shown, raw, errors)"
 
 
 def compile_fields(
@@ -136,6 +161,9 @@ def compile_fields(
         "INF": math.inf,
         "INT64_MAX": INT64_MAX,
         "TRIM": "".join(sorted(TRIMMED)),
+        "IS_EMAIL": is_email,
+        "IS_URL": is_url,
+        "IS_DATE": is_date,
     }
     # The source is built from the schema's own rules (paths are repr()-quoted literals),
     # never from input: the same technique attrs and cattrs use for their generated methods.

@@ -10,6 +10,7 @@ one of the IANA schemes Laravel lists (``foo://bar`` and ``javascript://x`` fail
 from __future__ import annotations
 
 import ipaddress
+import re
 import string
 import unicodedata
 from functools import lru_cache
@@ -136,10 +137,23 @@ def _host(host: str) -> bool:
     return all(_in(char, _ASCII_LN, "LNM") for char in tld)
 
 
-def is_url(value: object) -> bool:
+_ESCAPE = "%[0-9A-Fa-f]{2}"
+# The usual shape, a strict part of what the reading below accepts, in one regex.
+_PLAIN = re.compile(
+    r"https?://[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.[A-Za-z0-9]+\.?(?::[0-9]+)?"
+    rf"(?:/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|{_ESCAPE})*)*"
+    rf"(?:\?(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?\[\]]|{_ESCAPE})*)?"
+    rf"(?:#(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|{_ESCAPE})*)?",
+    re.IGNORECASE,
+)
+
+
+def is_url(value: object) -> bool:  # noqa: PLR0911 - one refusal per part of the URL
     """Whether Laravel's ``url`` rule (no protocol list given) accepts `value`."""
     if type(value) is not str:
         return False
+    if _PLAIN.fullmatch(value) is not None:
+        return True
     scheme, sep, rest = value.partition("://")
     if not sep or scheme.lower() not in SCHEMES:
         return False
