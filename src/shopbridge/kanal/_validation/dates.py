@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import calendar
 import re
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from shopbridge.kanal._validation.php import php_string
 
-__all__ = ["is_date"]
+__all__ = ["is_date", "parse_date"]
 
 _MONTHS = {
     name: number
@@ -55,9 +56,13 @@ _WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
 
 _HOUR = r"(?:2[0-4]|[01]?[0-9])"
 _MINUTE = r"[0-5]?[0-9]"
-_ZONE = r"(?:z|utc|gmt|(?:gmt)?[+-](?:2[0-4]|[01]?[0-9])(?::?[0-5][0-9])?)"
+_ZONE = (
+    r"(?P<zone>z|utc|gmt|(?:gmt)?(?P<sign>[+-])(?P<zone_hour>2[0-4]|[01]?[0-9])"
+    r"(?::?(?P<zone_minute>[0-5][0-9]))?)"
+)
 _TIME = (
-    rf"(?:(?:t|\s+|t\s*){_HOUR}:{_MINUTE}(?::(?:60|{_MINUTE})(?:[.,][0-9]+)?)?)?"
+    rf"(?:(?:t|\s+|t\s*)(?P<hour>{_HOUR}):(?P<minute>{_MINUTE})"
+    rf"(?::(?P<second>60|{_MINUTE})(?:[.,](?P<fraction>[0-9]+))?)?)?"
     rf"(?:\s*{_ZONE})?"
 )
 _DAY = r"(?P<day>3[01]|[0-2]?[0-9])(?:st|nd|rd|th)?"
@@ -84,26 +89,91 @@ def _year(text: str) -> int:
     return year
 
 
+def _moment(parts: dict[str, str | None], year: int, month: int, day: int) -> datetime:
+    offset = timedelta(0)
+    if parts["sign"]:
+        offset = timedelta(
+            hours=int(parts["zone_hour"] or 0), minutes=int(parts["zone_minute"] or 0)
+        )
+        offset = -offset if parts["sign"] == "-" else offset
+    fraction = (parts["fraction"] or "0")[:6].ljust(6, "0")
+    # 24:00 and a leap second 60 roll over, as PHP's do.
+    return datetime(year, month, day, tzinfo=timezone(offset)) + timedelta(
+        hours=int(parts["hour"] or 0),
+        minutes=int(parts["minute"] or 0),
+        seconds=int(parts["second"] or 0),
+        microseconds=int(fraction),
+    )
+
+
+def _text(value: Any) -> str | None:
+    # validateDate takes a string, or a number as strtotime's string of it.
+    if type(value) is str:
+        return value.strip(" \t\n\r\x0b\x00")
+    if type(value) in (int, float):
+        return php_string(value)
+    return None
+
+
+def _match(value: Any) -> re.Match[str] | None:
+    text = _text(value)
+    if text is None:
+        return None
+    return next(filter(None, (pattern.fullmatch(text) for pattern in _FORMATS)), None)
+
+
+def _real_day(parts: dict[str, str | None]) -> tuple[int, int, int] | None:
+    name = parts.get("month_name")
+    month = _MONTHS[name.lower()] if name else int(parts["month"] or 0)
+    year = _year(parts["year"] or "0")
+    day = int(parts["day"] or 0)
+    # checkdate: a year from 1 to 32767, and a day the month has.
+    if year < 1 or not 1 <= day <= calendar.monthrange(year, month)[1]:
+        return None
+    return year, month, day
+
+
+def parse_date(value: Any) -> datetime | None:
+    """The moment `value` names, if Laravel's ``date`` rule accepts it (no zone: UTC)."""
+    match = _match(value)
+    if match is None:
+        text = _text(value)
+        if text is None or _UNIX.fullmatch(text) is None:
+            return None
+        try:
+            return datetime.fromtimestamp(float(text[1:]), UTC)
+        except (OverflowError, OSError, ValueError):
+            return datetime(1970, 1, 1, tzinfo=UTC)  # date_parse's day, whatever the seconds
+    parts = match.groupdict()
+    day = _real_day(parts)
+    if day is None:
+        return None
+    try:
+        return _moment(parts, *day)
+    except OverflowError:
+        return datetime(*day, tzinfo=UTC)
+
+
+# RFC 3339, the usual shape, in a regex of its own (a part of the first format above).
+_RFC_3339 = re.compile(
+    r"([0-9]{4})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"(?:[Tt ](?:[01][0-9]|2[0-4]):[0-5][0-9](?::(?:[0-5][0-9]|60)(?:\.[0-9]+)?)?)?"
+    r"(?:[Zz]|[+-](?:[01][0-9]|2[0-4]):?[0-5][0-9])?"
+)
+_DAYS = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def is_date(value: Any) -> bool:
     """Whether Laravel's ``date`` rule accepts `value` (a string, or a number as its digits)."""
     if type(value) is str:
-        text = value
-    elif type(value) in (int, float):
-        text = php_string(value)
-    else:
-        return False
-    text = text.strip(" \t\n\r\x0b\x00")
-    if _UNIX.fullmatch(text):
-        return True  # date_parse reads 1970-01-01 plus seconds: always a real day
-    for pattern in _FORMATS:
-        match = pattern.fullmatch(text)
-        if match is None:
-            continue
-        parts = match.groupdict()
-        name = parts.get("month_name")
-        month = _MONTHS[name.lower()] if name else int(parts["month"])
-        year = _year(parts["year"])
-        day = int(parts["day"])
-        # checkdate: a year from 1 to 32767, and a day the month has.
-        return year >= 1 and 1 <= day <= calendar.monthrange(year, month)[1]
-    return False
+        plain = _RFC_3339.fullmatch(value)
+        if plain is not None:
+            year, month, day = int(plain[1]), int(plain[2]), int(plain[3])
+            if day <= 28 or (day <= _DAYS[month] and (month != 2 or calendar.isleap(year))):
+                return year >= 1
+    match = _match(value)
+    if match is not None:
+        return _real_day(match.groupdict()) is not None
+    text = _text(value)
+    # "@<seconds>": date_parse reads 1970-01-01 plus seconds, always a real day.
+    return text is not None and _UNIX.fullmatch(text) is not None
