@@ -667,3 +667,35 @@ def test_the_compiled_rules_are_readable_python(schema: Schema) -> None:
     assert source.startswith(f"def validate_{schema.name.replace(' ', '_')}(data, errors):")
     for rule in schema.rules:
         assert f"# {rule.path}" in source
+
+
+# The Laravel rules each field stands for
+
+
+@pytest.mark.parametrize(
+    ("schema", "path", "laravel"),
+    [
+        (ORDER, "external_id", "required|string|max:255"),
+        (ORDER, "placed_at", "required|date"),
+        (ORDER, "total_price", "required|numeric|min:0"),
+        (ORDER, "currency", "nullable|string|size:3"),
+        (ORDER, "customer", "required|array"),
+        (ORDER, "customer.email", "nullable|string|email|max:255"),
+        (ORDER, "customer.lifetime_value", "nullable|integer|min:0"),
+        (ORDER, "tags.*", "string"),
+        (ORDER, "line_items.*", "array"),
+        (CHECKOUT, "recovery_url", "nullable|string|url|max:1024"),
+        (CHECKOUT_UPDATE, "status", "in:active,abandoned,recovered,completed,expired"),
+        (SHIPMENT, "status", "nullable|in:pending,in_transit,delivered,failed,returned"),
+    ],
+)
+def test_each_field_stands_for_a_laravel_rules_line(
+    schema: Schema, path: str, laravel: str
+) -> None:
+    (rule,) = [rule for rule in schema.rules if rule.path == path]
+    assert rule.laravel == laravel
+
+
+def test_a_wildcard_may_only_end_a_path() -> None:
+    with pytest.raises(ValueError, match="last segment"):
+        rules_module.FieldRule(path="line_items.*.title", kind=rules_module.Kind.STRING)
