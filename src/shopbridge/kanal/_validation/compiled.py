@@ -2,9 +2,11 @@
 
 Checking a record is on every call's path; walking the rules as data costs a function call
 and a dozen attribute lookups per field. The compiled function reads each field with
-literal keys, skips an absent optional field in one comparison, and calls a field's `Check`
-only for a value that is there. Its behaviour is `rules._apply`'s, field for field (a test
-holds the two equal on every schema); ``compile_fields(...).source`` shows the code.
+literal keys, skips an absent optional field in one comparison, trims a string as Laravel's
+middleware does (`shopbridge.kanal._validation.php.TRIMMED`), lets a plainly right value
+through without calling its `Check`, and calls the check for the rest. Its behaviour is
+`schemas._apply`'s, field for field (a test holds the two equal on every schema);
+``compile_fields(...).source`` shows the code.
 """
 
 from __future__ import annotations
@@ -13,9 +15,13 @@ import math
 from typing import TYPE_CHECKING, Any, Protocol
 
 from shopbridge.kanal._validation.checks import Kind
+from shopbridge.kanal._validation.dates import is_date
+from shopbridge.kanal._validation.emails import is_email
+from shopbridge.kanal._validation.php import INT64_MAX, TRIMMED
+from shopbridge.kanal._validation.urls import is_url
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
 
     from shopbridge.kanal._validation.schemas import FieldRule
 
@@ -44,16 +50,16 @@ def _field(index: int, rule: FieldRule) -> Iterator[str]:
     yield from _lookup(rule.parts)
     if rule.required:
         yield "if v is M:"
-        yield f"    add(errors, P[{index}], REQUIRED[{index}])"
+        yield f"    add(errors, P[{index}], [REQUIRED[{index}]])"
         yield "else:"
     else:
         yield "if v is not M:"
     yield "    if type(v) is str:"
-    yield "    " * 2 + "v = v.strip() or None"
+    yield "    " * 2 + "v = v.strip(TRIM) or None"
     check = "    "
     if rule.required:
         yield f"    if v is None or ({_CONTAINER} and not v):"
-        yield f"        add(errors, P[{index}], REQUIRED[{index}])"
+        yield f"        add(errors, P[{index}], [REQUIRED[{index}]])"
         yield "    else:"
         check = "        "
     elif rule.nullable:
@@ -66,11 +72,13 @@ def _field(index: int, rule: FieldRule) -> Iterator[str]:
         yield f"{check}if not ({accept}):"
         check += "    "
     yield f"{check}m = C[{index}](A[{index}], v)"
-    yield f"{check}if m is not None:"
+    yield f"{check}if m:"
     yield f"{check}    add(errors, P[{index}], m)"
 
 
 _ACCEPTS_BY_TYPE = {Kind.LIST: "type(v) is list", Kind.OBJECT: "type(v) is dict"}
+# Exact tests, called straight from the generated code; their check runs only on a refusal.
+_ACCEPTS_BY_CALL = {Kind.EMAIL: "IS_EMAIL", Kind.URL: "IS_URL", Kind.DATE: "IS_DATE"}
 
 
 def _accepts(rule: FieldRule) -> str | None:
@@ -78,11 +86,16 @@ def _accepts(rule: FieldRule) -> str | None:
     kind = rule.kind
     if kind in _ACCEPTS_BY_TYPE:
         return _ACCEPTS_BY_TYPE[kind]
-    if kind is Kind.STRING and rule.exact_length is None:
+    if kind is Kind.STRING:
+        size = "" if rule.exact_length is None else f" and len(v) == {rule.exact_length}"
         limit = "" if rule.max_length is None else f" and len(v) <= {rule.max_length}"
-        return "type(v) is str" + limit
+        return "type(v) is str" + size + limit
     if kind is Kind.INTEGER:
-        return "type(v) is int" + ("" if rule.minimum is None else f" and v >= {rule.minimum!r}")
+        low = "-INT64_MAX - 1" if rule.minimum is None else repr(rule.minimum)
+        return f"type(v) is int and {low} <= v <= INT64_MAX"
+    if kind in _ACCEPTS_BY_CALL:
+        limit = "" if rule.max_length is None else f" and len(v) <= {rule.max_length}"
+        return f"type(v) is str{limit} and {_ACCEPTS_BY_CALL[kind]}(v)"
     if kind is Kind.NUMBER:
         low = "-INF" if rule.minimum is None else repr(rule.minimum)
         return f"(type(v) is int or type(v) is float) and {low} <= v < INF"
@@ -90,21 +103,25 @@ def _accepts(rule: FieldRule) -> str | None:
 
 
 def _wildcard(index: int, rule: FieldRule) -> Iterator[str]:
-    star = rule.parts.index("*")
-    head, tail = rule.parts[:star], rule.parts[star + 1 :]
     yield f"# {rule.path}"
-    yield from _lookup(head)
-    yield "if type(v) is list or type(v) is tuple:"
-    yield "    for i, item in enumerate(v):"
-    suffix = "." + ".".join(tail) if tail else ""
-    yield f"        path = {'.'.join(head)!r} + '.' + str(i) + {suffix!r}"
-    if tail:
-        yield f"        raw = item.get({tail[0]!r}, M) if type(item) is dict else M"
-        for part in tail[1:]:
-            yield f"        raw = raw.get({part!r}, M) if type(raw) is dict else M"
+    yield from _lookup(rule.parts[:-1])
+    accept = _accepts(rule)
+    if accept is not None:
+        # Items that are all plainly right need no expansion; else Laravel's way, in order.
+        yield "if type(v) is list:"
+        yield "    items = v"
+        yield "    for v in items:"
+        yield "        if type(v) is str:"
+        yield "            v = v.strip(TRIM) or None"
+        yield f"        if not ({accept}):"
+        yield f"            for path, shown, raw in expand(R[{index}], data):"
+        yield f"                apply(R[{index}], path, shown, raw, errors)"
+        yield "            break"
+        yield "elif type(v) is dict or type(v) is tuple:"
     else:
-        yield "        raw = item"
-    yield f"        apply(R[{index}], path, attribute(path), raw, errors)"
+        yield "if type(v) is list or type(v) is dict or type(v) is tuple:"
+    yield f"    for path, shown, raw in expand(R[{index}], data):"
+    yield f"        apply(R[{index}], path, shown, raw, errors)"
 
 
 def compile_fields(
@@ -112,19 +129,19 @@ def compile_fields(
     rules: tuple[FieldRule, ...],
     *,
     missing: object,
-    add: Callable[[dict[str, list[str]], str, str], None],
+    add: Callable[[dict[str, list[str]], str, list[str]], None],
     apply: Callable[[FieldRule, str, str, Any, dict[str, list[str]]], None],
-    attribute: Callable[[str], str],
+    expand: Callable[[FieldRule, Any], Iterable[tuple[str, str, Any]]],
 ) -> CompiledFields:
     """Compile `rules` into one function (see `CompiledFields`).
 
     Args:
         name: the schema's name, for the function's name.
-        rules: the fields' rules, in order.
+        rules: the fields' rules, in the order their messages come.
         missing: the marker of an absent value.
-        add: appends a message to a path's errors.
+        add: appends messages to a path's errors.
         apply: checks one value of a rule, the uncompiled way (used for ``*`` rules).
-        attribute: Laravel's displayable name of a path.
+        expand: (path, displayed attribute, value) of each item a ``*`` rule covers.
     """
     body: list[str] = []
     for index, rule in enumerate(rules):
@@ -140,8 +157,13 @@ def compile_fields(
         "REQUIRED": tuple(f"The {rule.attribute} field is required." for rule in rules),
         "add": add,
         "apply": apply,
-        "attribute": attribute,
+        "expand": expand,
         "INF": math.inf,
+        "INT64_MAX": INT64_MAX,
+        "TRIM": "".join(sorted(TRIMMED)),
+        "IS_EMAIL": is_email,
+        "IS_URL": is_url,
+        "IS_DATE": is_date,
     }
     # The source is built from the schema's own rules (paths are repr()-quoted literals),
     # never from input: the same technique attrs and cattrs use for their generated methods.

@@ -9,11 +9,15 @@ dot paths and messages the server would answer with in its 422::
         "errors": {"customer.phone": ["The customer.phone field is required."]},
     }
 
-Each `FieldRule` mirrors one line of a Laravel rules array (``specs/kanal.md`` §3.1):
-``required`` (present and non-null), ``nullable``, ``string|max:N``, ``size:N``, ``email``,
-``url``, ``date``, ``numeric|min:0``, ``integer|min:0``, ``array`` and ``in:...``. As Laravel's
-default middleware does, strings are trimmed and an empty string counts as null. One message per
-field: a value of the wrong type is not also measured against its length.
+Each `FieldRule` mirrors one line of a Laravel rules array (``specs/kanal.md`` §3.1; its
+`FieldRule.laravel` shows it): ``required`` (present and non-null), ``nullable``,
+``string|max:N``, ``size:N``, ``email``, ``url``, ``date``, ``numeric|min:0``,
+``integer|min:0``, ``array`` and ``in:...``. The body is judged as the server holds it after
+Laravel's default middleware (TrimStrings, ConvertEmptyStringsToNull; see
+`shopbridge.kanal._validation.php`), and as ``Validator::passes`` judges it: every failing
+rule of a field gives its message (no ``bail``), a failed ``required`` stops the field, the
+attributes a ``*`` rule expands to (``tags.1``) come after every plain attribute and are shown
+raw ("The line_items.0 field must be an array.").
 """
 
 from __future__ import annotations
@@ -22,11 +26,18 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import Factory, field, frozen
 
-from shopbridge.kanal._validation.checks import Check, Kind, attribute, compile_check
+from shopbridge.kanal._validation.checks import (
+    Check,
+    Kind,
+    attribute,
+    compile_check,
+    laravel_rules,
+)
 from shopbridge.kanal._validation.compiled import CompiledFields, compile_fields
+from shopbridge.kanal._validation.php import trim
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Iterable, Iterator, Mapping
 
 __all__ = [
     "CHECKOUT",
@@ -50,9 +61,10 @@ CHECKOUT_STATUSES = ("active", "abandoned", "recovered", "completed", "expired")
 SHIPMENT_STATUSES = ("pending", "in_transit", "delivered", "failed", "returned")
 
 
-def _one_wildcard_at_most(_rule: object, _attribute: object, path: str) -> None:
-    if path.split(".").count("*") > 1:
-        msg = f"{path!r}: a field rule may expand one list (one '*') at most"
+def _wildcard_last_if_any(_rule: object, _attribute: object, path: str) -> None:
+    parts = path.split(".")
+    if "*" in parts[:-1]:
+        msg = f"{path!r}: a field rule may expand one list, at its last segment ('tags.*')"
         raise ValueError(msg)
 
 
@@ -72,7 +84,7 @@ class FieldRule:
         free_form: an object whose keys are the caller's (``metadata``, line items).
     """
 
-    path: str = field(validator=_one_wildcard_at_most)
+    path: str = field(validator=_wildcard_last_if_any)
     kind: Kind
     required: bool = False
     nullable: bool = True
@@ -101,6 +113,19 @@ class FieldRule:
         default=Factory(lambda rule: rule._compile(), takes_self=True),
     )
     """The rules bound into one function of (attribute, value)."""
+
+    @property
+    def laravel(self) -> str:
+        """The field's line of the Laravel rules array (``"required|string|max:255"``)."""
+        presence = ("required",) if self.required else ("nullable",) if self.nullable else ()
+        rules = laravel_rules(
+            self.kind,
+            exact_length=self.exact_length,
+            max_length=self.max_length,
+            minimum=self.minimum,
+            choices=self.choices,
+        )
+        return "|".join((*presence, *rules))
 
     def _compile(self) -> Check:
         return compile_check(
@@ -143,25 +168,44 @@ def _lookup(data: Any, parts: tuple[str, ...]) -> Any:
     return value
 
 
-def _expand(rule: FieldRule, data: Any) -> Iterator[tuple[str, Any]]:
-    """Yield (concrete path, value or `_MISSING`) for each item of the list at the ``*``."""
-    star = rule.parts.index("*")
-    items = _lookup(data, rule.parts[:star])
-    if not isinstance(items, list | tuple):
-        return
-    head = ".".join(rule.parts[:star])
-    tail = rule.parts[star + 1 :]
-    suffix = "." + ".".join(tail) if tail else ""
-    for index, item in enumerate(items):
-        yield f"{head}.{index}{suffix}", _lookup(item, tail)
+def _expand(rule: FieldRule, data: Any) -> Iterator[tuple[str, str, Any]]:
+    """(path, displayed attribute, value) for each item of the array at the ``*``.
 
-
-def _add(errors: dict[str, list[str]], path: str, message: str) -> None:
-    messages = errors.get(path)
-    if messages is None:
-        errors[path] = [message]
+    In Laravel's order: ``ValidationData`` gathers the items from ``Arr::dot`` of the data, so
+    the items that are scalars (or empty arrays) come first, then the others, each group in
+    the array's order.
+    """
+    items = _lookup(data, rule.parts[:-1])
+    if type(items) is dict:
+        pairs: Iterable[tuple[Any, Any]] = items.items()
+    elif type(items) is list or type(items) is tuple:
+        pairs = enumerate(items)
     else:
-        messages.append(message)
+        return
+    head = rule.path[:-1]
+    nested = []
+    for key, item in pairs:
+        if (type(item) is list or type(item) is dict or type(item) is tuple) and item:
+            nested.append((key, item))
+            continue
+        yield _expanded(head, key, item)
+    for key, item in nested:
+        yield _expanded(head, key, item)
+
+
+def _expanded(head: str, key: Any, item: Any) -> tuple[str, str, Any]:
+    path = head + str(key)
+    # Laravel escapes dots in keys; such an attribute is then not known as expanded.
+    shown = path if "." not in str(key) and "*" not in str(key) else attribute(path)
+    return path, shown, item
+
+
+def _add(errors: dict[str, list[str]], path: str, messages: list[str]) -> None:
+    known = errors.get(path)
+    if known is None:
+        errors[path] = messages
+    else:
+        known.extend(messages)
 
 
 def _apply(rule: FieldRule, path: str, name: str, raw: Any, errors: dict[str, list[str]]) -> None:
@@ -171,31 +215,39 @@ def _apply(rule: FieldRule, path: str, name: str, raw: Any, errors: dict[str, li
     if raw is _MISSING:
         value = None
     elif type(raw) is str:
-        value = raw.strip() or None
+        value = trim(raw) or None
     if value is None:
         if rule.required:
-            _add(errors, path, f"The {name} field is required.")
+            _add(errors, path, [f"The {name} field is required."])
         elif raw is not _MISSING and not rule.nullable:
-            message = rule.check(name, None)
-            if message is not None:
-                _add(errors, path, message)
+            messages = rule.check(name, None)
+            if messages:
+                _add(errors, path, messages)
         return
     if rule.required and not value and isinstance(value, list | tuple | dict):
-        _add(errors, path, f"The {name} field is required.")
+        _add(errors, path, [f"The {name} field is required."])
         return
-    message = rule.check(name, value)
-    if message is not None:
-        _add(errors, path, message)
+    messages = rule.check(name, value)
+    if messages:
+        _add(errors, path, messages)
+
+
+def _in_laravel_order(rules: tuple[FieldRule, ...]) -> tuple[FieldRule, ...]:
+    # ValidationRuleParser appends the attributes a `*` rule expands to after the others.
+    return (
+        *(rule for rule in rules if not rule.wildcard),
+        *(rule for rule in rules if rule.wildcard),
+    )
 
 
 def _compile(name: str, rules: tuple[FieldRule, ...]) -> CompiledFields:
     return compile_fields(
         name,
-        rules,
+        _in_laravel_order(rules),
         missing=_MISSING,
         add=_add,
         apply=_apply,
-        attribute=attribute,
+        expand=_expand,
     )
 
 
@@ -363,10 +415,10 @@ def _unknown_keys(schema: Schema, data: dict[str, Any]) -> dict[str, list[str]]:
 
 def _interpret(schema: Schema, data: dict[str, Any], errors: dict[str, list[str]]) -> None:
     """What `Schema`'s compiled function does, rule by rule: its reference, for the tests."""
-    for rule in schema.rules:
+    for rule in _in_laravel_order(schema.rules):
         if rule.wildcard:
-            for path, raw in _expand(rule, data):
-                _apply(rule, path, attribute(path), raw, errors)
+            for path, shown, raw in _expand(rule, data):
+                _apply(rule, path, shown, raw, errors)
         else:
             _apply(rule, rule.path, rule.attribute, _lookup(data, rule.parts), errors)
 
@@ -383,8 +435,8 @@ def validate(schema: Schema, data: Any, *, reject_unknown: bool = False) -> dict
             the client refuses them, so that a misspelt field is never silently dropped).
 
     Returns:
-        The field errors as Laravel gives them, ``{dot.path: [message]}``, in rule order;
-        empty when the body is valid.
+        The field errors as Laravel gives them, ``{dot.path: [message, ...]}``, in Laravel's
+        order (plain attributes in rule order, then the expanded ones); empty when valid.
     """
     if not isinstance(data, dict):
         return {"": [f"The {schema.name} must be a JSON object."]}

@@ -10,7 +10,7 @@ methods 405 with its own sentence, its ``throttle`` middleware answers 429
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from shopbridge._sandbox.responses import json_response
+from shopbridge.kanal._validation.dates import parse_date
+from shopbridge.kanal._validation.php import middleware
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -42,14 +44,12 @@ _SERVER_ERROR_MESSAGES = {500: "Server Error"}
 
 
 def normalised_input(value: Any) -> Any:
-    """`value` after the TrimStrings and ConvertEmptyStringsToNull middleware (recursively)."""
-    if isinstance(value, str):
-        return value.strip() or None
-    if isinstance(value, dict):
-        return {key: normalised_input(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [normalised_input(item) for item in value]
-    return value
+    """`value` after the TrimStrings and ConvertEmptyStringsToNull middleware (recursively).
+
+    The client's validation trims with the same characters (`Str::trim`'s, the zero-width
+    space and the byte order mark included): one definition, in the validation package.
+    """
+    return middleware(value)
 
 
 async def read_input(request: web.BaseRequest) -> dict[str, Any]:
@@ -83,16 +83,14 @@ def decimal_2(value: Any) -> str:
 def iso_timestamp(value: Any) -> Any:
     """An ISO 8601 time in UTC with a ``+00:00`` offset, to the second (PHP's ``DATE_ATOM``).
 
-    A time without an offset is taken as UTC (the app's time zone); a value that is not an ISO
-    8601 time comes back unchanged.
+    The value is read as Laravel's ``date`` rule reads it (``01/01/2000`` too); a time
+    without an offset is taken as UTC (the app's time zone); a value that is not a date comes
+    back unchanged.
     """
-    try:
-        moment = datetime.fromisoformat(str(value))
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone(UTC).isoformat(timespec="seconds")
-    except (ValueError, OverflowError):
+    moment = parse_date(value)
+    if moment is None:
         return value
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def route_not_found() -> web.Response:
