@@ -19,6 +19,13 @@ class Action(enum.Enum):
     ALREADY_EXISTED = "already_existed"
     """A create retried after an ambiguous failure met "already exists": an earlier attempt
     most likely created it. Not a failure, and reported as such, never as a plain success."""
+    ALREADY_SENT = "already_sent"
+    """A send whose ``Idempotency-Key`` the API had already seen (Kanal messaging's 201
+    "Message already sent with this idempotency key"): not sent again. Not a failure, and
+    never a plain success: this call sent nothing."""
+    BLOCKED = "blocked"
+    """The API accepted the request and, by its own rule, did nothing (Kanal's 200 "Contact
+    blocked by re-entry rule": no flow ran). Not a failure; resending it changes nothing."""
     FIX_PAYLOAD = "fix_payload"
     """The record (or the request) is wrong; resending it unchanged cannot succeed."""
     FIX_CREDENTIALS = "fix_credentials"
@@ -43,8 +50,17 @@ class Action(enum.Enum):
 
     @property
     def succeeded(self) -> bool:
-        """Whether the attempt left the server in the state the caller asked for."""
-        return self is Action.DONE or self is Action.ALREADY_EXISTED
+        """Whether the attempt settled the request without an error.
+
+        The server holds what was asked (`DONE`, `ALREADY_EXISTED`, `ALREADY_SENT`), or
+        declined it by its own rule (`BLOCKED`).
+        """
+        return (
+            self is Action.DONE
+            or self is Action.ALREADY_EXISTED
+            or self is Action.ALREADY_SENT
+            or self is Action.BLOCKED
+        )
 
 
 class WaitSource(enum.Enum):
@@ -85,5 +101,5 @@ class Verdict:
 
     @property
     def succeeded(self) -> bool:
-        """Whether the request reached its goal (`DONE` or `ALREADY_EXISTED`)."""
+        """Whether the request settled without an error (see `Action.succeeded`)."""
         return self.action.succeeded
