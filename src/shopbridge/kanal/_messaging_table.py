@@ -97,7 +97,7 @@ _MESSAGING_RULES = (
         status=200,
         key="blocked_by_reentry",
     ),
-    _row("200", Action.DONE, "Sent (or triggered) successfully.", status=200),
+    _row("200", Action.DONE, "Success: sent, triggered, or answered.", status=200),
     _row(
         "401",
         Action.FIX_CREDENTIALS,

@@ -55,6 +55,18 @@ from shopbridge.kanal._validation.schemas import (
     validate,
 )
 from shopbridge.kanal.sandbox import _laravel as laravel
+from shopbridge.kanal.sandbox._messaging import (
+    MESSAGING_ROUTE_NAMES,
+    MESSAGING_ROUTES,
+    MessagingSandbox,
+)
+from shopbridge.kanal.sandbox._messaging_accounts import (
+    ACTIVE_WEBHOOK_ID,
+    DELETED_WEBHOOK_ID,
+    INACTIVE_WEBHOOK_ID,
+    OTHER_TEAM_WEBHOOK_ID,
+    REENTRY_WEBHOOK_ID,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -62,14 +74,19 @@ if TYPE_CHECKING:
     from shopbridge._sandbox.ratelimit import RateLimitDecision
 
 __all__ = [
+    "ACTIVE_WEBHOOK_ID",
     "DEFAULT_ACCOUNTS",
     "DEFAULT_API_KEY",
     "DEFAULT_RATE_LIMIT",
     "DEFAULT_STORE_ID",
+    "DELETED_WEBHOOK_ID",
+    "INACTIVE_WEBHOOK_ID",
     "NO_FAULTS",
     "OTHER_TEAM_API_KEY",
     "OTHER_TEAM_STORE_ID",
+    "OTHER_TEAM_WEBHOOK_ID",
     "PAUSED_STORE_ID",
+    "REENTRY_WEBHOOK_ID",
     "SINGLE_STORE_API_KEY",
     "FaultSpecError",
     "Faults",
@@ -77,6 +94,7 @@ __all__ = [
     "KanalApiKey",
     "KanalSandbox",
     "KanalStore",
+    "MessagingSandbox",
     "RateLimit",
     "SandboxStats",
     "StoredRecord",
@@ -363,6 +381,10 @@ class KanalSandbox(SandboxServer):
             raise ValueError(msg)
         self.accounts = accounts
         self.missing_delete = missing_delete
+        self.messaging = MessagingSandbox(
+            lambda token: key.team if (key := accounts.key(token)) is not None else None
+        )
+        """The messaging API's state: subscriptions, templates, windows, what was sent."""
         super().__init__(host=host, port=port, rate_limit=rate_limit, faults=faults, seed=seed)
 
     def describe(self) -> list[str]:
@@ -388,7 +410,16 @@ class KanalSandbox(SandboxServer):
     # -- SandboxServer hooks ------------------------------------------------------------------
 
     def _routes(self) -> Sequence[Route]:
-        return _ROUTES
+        return (*_ROUTES, *MESSAGING_ROUTES)
+
+    def inspection_views(self) -> Mapping[str, Callable[[], Any]]:
+        """The messaging views: ``/_sandbox/messages``, ``templates``, ``automation-triggers``."""
+        return self.messaging.inspection_views()
+
+    def reset(self) -> None:
+        """Forget every record, counter, window and message sent; keep the configuration."""
+        super().reset()
+        self.messaging.reset()
 
     def _not_found(self) -> web.StreamResponse:
         return laravel.route_not_found()
@@ -415,6 +446,8 @@ class KanalSandbox(SandboxServer):
     async def _handle(
         self, request: web.BaseRequest, route: Route, params: Mapping[str, str]
     ) -> web.StreamResponse:
+        if route.name in MESSAGING_ROUTE_NAMES:
+            return await self.messaging.handle(request, route, params)
         store = self._authorize(request.headers.get("Authorization"), params["store_id"])
         if isinstance(store, web.Response):
             return store
