@@ -27,7 +27,7 @@ import click
 
 from shopbridge._sandbox.faults import Faults, FaultSpecError
 from shopbridge._sandbox.ratelimit import RateLimit, RateLimitSpecError
-from shopbridge.cli._push import KANAL_RESOURCES, KARLA_RESOURCES
+from shopbridge.cli._push import KANAL_MESSAGING_RESOURCES, KANAL_RESOURCES, KARLA_RESOURCES
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
@@ -217,7 +217,7 @@ def push_kanal(
         store_id = store_id if store_id is not None else DEFAULT_STORE_ID
         if rate_window is None and sandbox_rate_limit is not None:
             rate_window = sandbox_rate_limit.window
-    if store_id is None:
+    if store_id is None and resource not in KANAL_MESSAGING_RESOURCES:
         msg = "give the store with --store ID (the numeric id Kanal gave with your key)"
         raise click.UsageError(msg)
     if not api_key:
@@ -227,7 +227,7 @@ def push_kanal(
         "kanal",
         resource,
         file,
-        scope=str(store_id),
+        scope="" if store_id is None else str(store_id),
         api_key=api_key,
         rate_window=rate_window,
         sandbox=sandbox,

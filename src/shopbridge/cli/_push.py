@@ -30,9 +30,27 @@ if TYPE_CHECKING:
     from shopbridge.kanal._client import AsyncKanal
     from shopbridge.karla._client import AsyncKarla
 
-__all__ = ["KANAL_RESOURCES", "KARLA_RESOURCES", "PushJob", "default_dead_letter", "quiet_logs"]
+__all__ = [
+    "KANAL_MESSAGING_RESOURCES",
+    "KANAL_RESOURCES",
+    "KARLA_RESOURCES",
+    "PushJob",
+    "default_dead_letter",
+    "quiet_logs",
+]
 
-KANAL_RESOURCES = ("orders", "checkouts", "customers", "shipments", "customer-deletions")
+KANAL_MESSAGING_RESOURCES = ("template-messages", "automation-triggers")
+"""What ``shopbridge push kanal`` sends through the messaging API (no ``--store`` needed):
+template sends, each with an Idempotency-Key derived from the record and its position, and
+automation triggers (each record names its ``webhook_id``)."""
+KANAL_RESOURCES = (
+    "orders",
+    "checkouts",
+    "customers",
+    "shipments",
+    "customer-deletions",
+    *KANAL_MESSAGING_RESOURCES,
+)
 """What ``shopbridge push kanal`` pushes; ``customer-deletions`` erases customers (GDPR)."""
 KARLA_RESOURCES = ("orders", "campaigns", "discounts", "announcements")
 """What ``shopbridge push karla`` pushes: order upserts (``PUT``), and creates."""
@@ -61,6 +79,10 @@ def quiet_logs(verbosity: int) -> Any:
 def _kanal_method(client: AsyncKanal, resource: str) -> Callable[..., Awaitable[BulkReport]]:
     if resource == "customer-deletions":
         return client.customers.delete_many
+    if resource == "template-messages":
+        return client.templates.push_many
+    if resource == "automation-triggers":
+        return client.automations.push_many
     resources: dict[str, Any] = {
         "orders": client.orders,
         "checkouts": client.checkouts,
@@ -139,7 +161,8 @@ class PushJob:
             }
             with ProgressBar(console, self.resource) as bar:
                 report = await method(self.file, on_progress=bar, **options)
-            show_report(console, [report], client.table)
+            messaging = self.resource in KANAL_MESSAGING_RESOURCES
+            show_report(console, [report], client.messaging_table if messaging else client.table)
         return 0 if report.ok else 1
 
     def _sandbox(self) -> Any:
@@ -147,7 +170,9 @@ class PushJob:
         if self.api == "kanal":
             from shopbridge.kanal.sandbox import KanalSandbox  # noqa: PLC0415
 
-            return KanalSandbox(rate_limit=self.sandbox_rate_limit)
+            sandbox = KanalSandbox(rate_limit=self.sandbox_rate_limit)
+            sandbox.messaging.set_rate_limit(self.sandbox_rate_limit)
+            return sandbox
         from shopbridge.karla.sandbox import KarlaSandbox  # noqa: PLC0415
 
         return KarlaSandbox(rate_limit=self.sandbox_rate_limit)
@@ -158,7 +183,7 @@ class PushJob:
 
             kanal = kanal_client.AsyncKanal(
                 self.api_key,
-                self.scope,
+                self.scope or None,  # no store: a messaging push
                 base_url=base_url or kanal_client.DEFAULT_BASE_URL,
                 rate_window=self.rate_window or kanal_client.RATE_WINDOW,
             )
