@@ -33,7 +33,7 @@ def test_template_messages_are_sent_once_and_the_invalid_dead_lettered(
     assert DEFAULT_API_KEY not in output
     dead = read_jsonl(tmp_path / "sends.dead-letter.jsonl")
     assert [row["phone_number"] for row in dead] == ["+12"]
-    again, output = push("template-messages", str(source), "--base-url", kanal_sandbox.base_url)
+    _, output = push("template-messages", str(source), "--base-url", kanal_sandbox.base_url)
     assert "already sent" in output
     assert len(kanal_sandbox.messaging.sent) == 5
 
