@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from shopbridge import KANAL_TABLE, KARLA_TABLE, DecisionTable
+from shopbridge.kanal import KANAL_MESSAGING_TABLE
 
 README = Path(__file__).parents[1] / "README.md"
 
@@ -23,7 +24,14 @@ def _block(api: str) -> str:
     return match.group(1)
 
 
-@pytest.mark.parametrize(("api", "table"), [("kanal", KANAL_TABLE), ("karla", KARLA_TABLE)])
+TABLES = (
+    ("kanal", KANAL_TABLE),
+    ("kanal-messaging", KANAL_MESSAGING_TABLE),
+    ("karla", KARLA_TABLE),
+)
+
+
+@pytest.mark.parametrize(("api", "table"), TABLES)
 def test_readme_table_is_the_decision_table(api: str, table: DecisionTable) -> None:
     """Regenerate with: python tests/test_readme.py"""
     assert _block(api) == table.to_markdown()
@@ -31,7 +39,7 @@ def test_readme_table_is_the_decision_table(api: str, table: DecisionTable) -> N
 
 def _regenerate() -> None:
     text = README.read_text(encoding="utf-8")
-    for api, table in (("kanal", KANAL_TABLE), ("karla", KARLA_TABLE)):
+    for api, table in TABLES:
         begin, end = (
             f"<!-- BEGIN shopbridge table {api} -->\n",
             f"<!-- END shopbridge table {api} -->",

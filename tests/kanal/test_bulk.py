@@ -293,7 +293,7 @@ async def test_several_stores_in_one_run_are_paced_independently() -> None:
             retry=PATIENT,
         )
         async with first, other, anyio.create_task_group() as group:
-            reports: dict[int, Any] = {}
+            reports: dict[int | None, Any] = {}
 
             async def push(kanal: AsyncKanal) -> None:
                 reports[kanal.store_id] = await kanal.orders.push_many(records, concurrency=4)

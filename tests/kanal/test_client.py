@@ -834,7 +834,6 @@ KEY = "8fK2pX9mWq4Ld7Vb3Nc6Ts1Z"
         ((KEY, "1.5"), {}, "store_id"),
         ((KEY, 1.0), {}, "store_id"),
         ((KEY, True), {}, "store_id"),
-        ((KEY, None), {}, "store_id"),
         ((KEY, 1), {"base_url": "http://api.getkanal.com/api/v1"}, "base_url"),
         ((KEY, 1), {"base_url": "http://10.0.0.5:8080/api/v1"}, "base_url"),
         ((KEY, 1), {"base_url": "https://user:pass@api.getkanal.com/api/v1"}, "base_url"),
@@ -852,6 +851,18 @@ def test_a_misconfigured_client_says_which_setting_is_wrong_without_the_key(
         AsyncKanal(*arguments, **options)
     message = str(caught.value)
     assert field in message
+    assert KEY not in message
+    assert isinstance(caught.value, ValueError)
+
+
+async def test_a_client_without_store_id_says_a_commerce_call_needs_one_without_the_key() -> None:
+    # Moved from the row ((KEY, None), "store_id") above: without a store_id the client is a
+    # messaging-only one, and the missing store_id is said at the first commerce call.
+    async with AsyncKanal(KEY, None, base_url="http://127.0.0.1:9/api/v1") as kanal:
+        with pytest.raises(ConfigurationError) as caught:
+            await kanal.orders.upsert(order())
+    message = str(caught.value)
+    assert "store_id" in message
     assert KEY not in message
     assert isinstance(caught.value, ValueError)
 

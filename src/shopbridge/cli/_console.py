@@ -45,6 +45,10 @@ _STYLES = {
     BulkOutcome.UPSERTED: "green",
     BulkOutcome.DELETED: "green",
     BulkOutcome.ALREADY_EXISTED: "green",
+    BulkOutcome.SENT: "green",
+    BulkOutcome.ALREADY_SENT: "green",
+    BulkOutcome.TRIGGERED: "green",
+    BulkOutcome.BLOCKED: "yellow",
     BulkOutcome.SKIPPED: "yellow",
 }
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
+from shopbridge.cli._resources import KANAL_MESSAGING_RESOURCES
 from shopbridge.core.bulk._report import records
 from shopbridge.core.bulk._sources import InputFormat
 
@@ -57,6 +58,10 @@ def quiet_logs(verbosity: int) -> Any:
 def _kanal_method(client: AsyncKanal, resource: str) -> Callable[..., Awaitable[BulkReport]]:
     if resource == "customer-deletions":
         return client.customers.delete_many
+    if resource == "template-messages":
+        return client.templates.push_many
+    if resource == "automation-triggers":
+        return client.automations.push_many
     resources: dict[str, Any] = {
         "orders": client.orders,
         "checkouts": client.checkouts,
@@ -135,7 +140,8 @@ class PushJob:
             }
             with ProgressBar(console, self.resource) as bar:
                 report = await method(self.file, on_progress=bar, **options)
-            show_report(console, [report], client.table)
+            messaging = self.resource in KANAL_MESSAGING_RESOURCES
+            show_report(console, [report], client.messaging_table if messaging else client.table)
         return 0 if report.ok else 1
 
     def _sandbox(self) -> Any:
@@ -143,7 +149,9 @@ class PushJob:
         if self.api == "kanal":
             from shopbridge.kanal.sandbox import KanalSandbox  # noqa: PLC0415
 
-            return KanalSandbox(rate_limit=self.sandbox_rate_limit)
+            sandbox = KanalSandbox(rate_limit=self.sandbox_rate_limit)
+            sandbox.messaging.set_rate_limit(self.sandbox_rate_limit)
+            return sandbox
         from shopbridge.karla.sandbox import KarlaSandbox  # noqa: PLC0415
 
         return KarlaSandbox(rate_limit=self.sandbox_rate_limit)
@@ -154,7 +162,7 @@ class PushJob:
 
             kanal_client = kanal.AsyncKanal(
                 self.api_key,
-                self.scope,
+                self.scope or None,  # no store: a messaging push
                 base_url=base_url or kanal.DEFAULT_BASE_URL,
                 rate_window=self.rate_window or kanal.RATE_WINDOW,
             )

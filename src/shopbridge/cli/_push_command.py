@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from shopbridge.cli._options import rate_limit_spec, stacked
+from shopbridge.cli._resources import KANAL_MESSAGING_RESOURCES, KANAL_RESOURCES, KARLA_RESOURCES
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
@@ -22,12 +23,7 @@ if TYPE_CHECKING:
     from shopbridge.core.bulk._sources import InputFormat
     from shopbridge.kanal.sandbox import RateLimit
 
-__all__ = ["KANAL_RESOURCES", "KARLA_RESOURCES", "push"]
-
-KANAL_RESOURCES = ("orders", "checkouts", "customers", "shipments", "customer-deletions")
-"""What ``shopbridge push kanal`` pushes; ``customer-deletions`` erases customers (GDPR)."""
-KARLA_RESOURCES = ("orders", "campaigns", "discounts", "announcements")
-"""What ``shopbridge push karla`` pushes: order upserts (``PUT``), and creates."""
+__all__ = ["push"]
 
 
 @click.group()
@@ -129,7 +125,7 @@ def push_kanal(
         store_id = store_id if store_id is not None else DEFAULT_STORE_ID
         if rate_window is None and sandbox_rate_limit is not None:
             rate_window = sandbox_rate_limit.window
-    if store_id is None:
+    if store_id is None and resource not in KANAL_MESSAGING_RESOURCES:
         msg = "give the store with --store ID (the numeric id Kanal gave with your key)"
         raise click.UsageError(msg)
     if not api_key:
@@ -139,7 +135,7 @@ def push_kanal(
         "kanal",
         resource,
         file,
-        scope=str(store_id),
+        scope="" if store_id is None else str(store_id),
         api_key=api_key,
         rate_window=rate_window,
         sandbox=sandbox,

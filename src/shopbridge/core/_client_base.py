@@ -81,9 +81,13 @@ class EngineClient:
         /,
         *,
         query: Mapping[str, object] | None = None,
+        idempotency_key: str | None = None,
         **params: object,
     ) -> Answer[_T]:
         """Validate `body`, fill the path with `params`, send, and return the 2xx answer.
+
+        With `idempotency_key`, every attempt carries it as ``Idempotency-Key`` and the
+        request counts as idempotent (the API deduplicates it by that key).
 
         Raises:
             ValidationError: the body or a path parameter breaks the API's rules; nothing
@@ -115,9 +119,10 @@ class EngineClient:
                 json=json,
                 body=raw,
                 content_type=content_type,
-                idempotent=endpoint.idempotent,
+                idempotent=endpoint.idempotent or idempotency_key is not None,
                 create=endpoint.create,
-                pace_key=self._pace_key,
+                pace_key=endpoint.pace_key or self._pace_key,
+                headers=None if idempotency_key is None else {"Idempotency-Key": idempotency_key},
             )
         )
         return Answer(reply, lambda reply: self._read_answer(endpoint, reply, path))

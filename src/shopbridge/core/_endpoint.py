@@ -49,6 +49,8 @@ class Endpoint(Generic[_A]):
         create: a create the API refuses twice (``409 *_exists``): after an ambiguous failure
             it may be resent, and its 409 then reads as "already existed".
         many: the body is a list of `model` (a bulk endpoint).
+        pace_key: the rate-limit window it counts against, when it is not the client's own
+            (Kanal's templates: 60 a minute per key).
     """
 
     name: str
@@ -60,6 +62,7 @@ class Endpoint(Generic[_A]):
     idempotent: bool
     create: bool = False
     many: bool = False
+    pace_key: str | None = None
 
 
 @frozen
@@ -132,9 +135,14 @@ class Api(Protocol):
         /,
         *,
         query: Mapping[str, object] | None = None,
+        idempotency_key: str | None = None,
         **params: object,
     ) -> Answer[_A]:
         """Validate `body`, fill the path with `params`, send, and return the 2xx answer.
+
+        With `idempotency_key`, the request carries it as ``Idempotency-Key`` on every
+        attempt, and the API's deduplication makes it safe to resend after an ambiguous
+        failure.
 
         Raises:
             ValidationError: the body or a path parameter breaks the API's rules; nothing

@@ -73,6 +73,8 @@ class Request:
             answer ``409 *_exists``), so that after an ambiguous failure it may be resent and
             its 409 read as "already existed". A request neither idempotent nor a create
             (Karla's shipment events) is never resent after an ambiguous failure.
+        headers: headers of this request only (Kanal messaging's ``Idempotency-Key``),
+            sent identically on every attempt of the call.
     """
 
     method: str
@@ -83,6 +85,7 @@ class Request:
     create: bool = False
     body: bytes | None = field(default=None, repr=False)
     content_type: str | None = None
+    headers: Mapping[str, str] | None = field(default=None, repr=False)
 
 
 @frozen(kw_only=True)
@@ -94,7 +97,7 @@ class Reply:
         data: the decoded JSON body, or ``None`` when empty or not JSON.
         body: the raw body.
         headers: the response headers.
-        verdict: the verdict of the last attempt (`DONE` or `ALREADY_EXISTED`).
+        verdict: the verdict of the last attempt (one whose action `succeeded`).
         attempts: attempts made.
         after_ambiguous: whether an earlier attempt ended ambiguously (it may have been
             applied before its answer was lost).
@@ -175,6 +178,9 @@ class Engine:
         policy: the retry policy.
         pacer: the per-store limiters.
         secrets: strings that must never appear in an error message (the API key).
+        parse_success: the dialect's reader of a 2xx body whose words change its meaning
+            (Kanal messaging's "Contact blocked by re-entry rule"), so that table rows can
+            match its key; ``None`` (the default): 2xx bodies are not read for the table.
         clock: a monotonic clock, for deadlines and pacing.
         wallclock: the wall clock, for HTTP-date and epoch wait hints.
         rng: the source of backoff jitter.
@@ -189,6 +195,7 @@ class Engine:
         policy: RetryPolicy,
         pacer: Pacer,
         secrets: Sequence[str] = (),
+        parse_success: ErrorParser | None = None,
         clock: Callable[[], float] = time.monotonic,
         wallclock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
@@ -198,6 +205,7 @@ class Engine:
         self.policy = policy
         self.pacer = pacer
         self._parse_error = parse_error
+        self._parse_success = parse_success
         self._secrets = tuple(secret for secret in secrets if len(secret) >= 4)
         self._clock = clock
         self._wallclock = wallclock
@@ -236,6 +244,9 @@ class Engine:
                 ) from None
         elif request.content_type is not None:
             headers = {"Content-Type": request.content_type}
+        if request.headers:
+            # Merged once per call: a retry resends the same Idempotency-Key, byte for byte.
+            headers = {**request.headers, **(headers or {})}
         self.counters.calls += 1
         now = self._clock()
         deadline = self.policy.deadline
@@ -318,7 +329,11 @@ class Engine:
 
     def _response(self, raw: RawResponse) -> HttpResponse:
         data = decode_json(raw.body)
-        error = None if 200 <= raw.status < 300 else self._parse_error(raw.status, data)
+        if 200 <= raw.status < 300:
+            parse = self._parse_success
+            error = None if parse is None else parse(raw.status, data)
+        else:
+            error = self._parse_error(raw.status, data)
         return HttpResponse(
             status=raw.status, headers=raw.headers, body=raw.body, data=data, error=error
         )

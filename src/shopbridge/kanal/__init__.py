@@ -1,4 +1,4 @@
-"""Kanal's commerce API: the async client, its blocking twin, the models and the decision table.
+"""Kanal's commerce and messaging APIs: the clients, the models and the decision tables.
 
 The sandbox (an in-memory fake of the API) is `shopbridge.kanal.sandbox`.
 """
@@ -6,6 +6,28 @@ The sandbox (an in-memory fake of the API) is `shopbridge.kanal.sandbox`.
 from __future__ import annotations
 
 from shopbridge.kanal._client import DEFAULT_BASE_URL, RATE_WINDOW, AsyncKanal, KanalOptions
+from shopbridge.kanal._messaging_models import (
+    MESSAGE_TYPES,
+    AutomationTrigger,
+    Message,
+    MessageType,
+    Sent,
+    Template,
+    TemplateBody,
+    TemplateButton,
+    TemplateHeader,
+    TemplateSend,
+    TemplateStructure,
+    Triggered,
+)
+from shopbridge.kanal._messaging_resources import (
+    AsyncAccount,
+    AsyncAutomations,
+    AsyncMessages,
+    AsyncTemplates,
+)
+from shopbridge.kanal._messaging_sync import Account, Automations, Messages, Templates
+from shopbridge.kanal._messaging_table import KANAL_MESSAGING_TABLE, MESSAGING_KEYS
 from shopbridge.kanal._models import (
     UNSET,
     Checkout,
@@ -35,14 +57,24 @@ from shopbridge.kanal._table import ERROR_KEYS, KANAL_TABLE, parse_error
 __all__ = [
     "DEFAULT_BASE_URL",
     "ERROR_KEYS",
+    "KANAL_MESSAGING_TABLE",
     "KANAL_TABLE",
+    "MESSAGE_TYPES",
+    "MESSAGING_KEYS",
     "RATE_WINDOW",
     "UNSET",
+    "Account",
+    "AsyncAccount",
+    "AsyncAutomations",
     "AsyncCheckouts",
     "AsyncCustomers",
     "AsyncKanal",
+    "AsyncMessages",
     "AsyncOrders",
     "AsyncShipments",
+    "AsyncTemplates",
+    "AutomationTrigger",
+    "Automations",
     "Checkout",
     "CheckoutRecord",
     "CheckoutStatus",
@@ -53,14 +85,26 @@ __all__ = [
     "Customers",
     "Kanal",
     "KanalOptions",
+    "Message",
+    "MessageType",
+    "Messages",
     "Order",
     "OrderRecord",
     "OrderUpdate",
     "Orders",
+    "Sent",
     "Shipment",
     "ShipmentRecord",
     "ShipmentStatus",
     "Shipments",
+    "Template",
+    "TemplateBody",
+    "TemplateButton",
+    "TemplateHeader",
+    "TemplateSend",
+    "TemplateStructure",
+    "Templates",
+    "Triggered",
     "Unset",
     "Upserted",
     "parse_error",

@@ -1,10 +1,17 @@
-"""`AsyncKanal`: the async client of Kanal's commerce API (7 endpoints, 4 resources).
+"""`AsyncKanal`: the async client of Kanal's commerce API and of its messaging API.
+
+Commerce: 7 endpoints, 4 resources; messaging: 5 endpoints (``messages``, ``templates``,
+``automations``, ``account``).
 
 ::
 
     async with AsyncKanal(api_key, store_id=123) as kanal:
         result = await kanal.orders.upsert(order)  # Upserted[OrderRecord]
         result.created  # True: 201, False: 200
+        await kanal.templates.send(TemplateSend(template_id=1234, phone_number="+33612345678"))
+
+Messaging needs the key only: ``AsyncKanal(api_key)`` works for messaging, and its commerce
+calls say that they need a ``store_id``.
 
 Every call is validated with Kanal's own rules before it is sent, paced by the store's
 rate-limit window, retried where Kanal's decision table says so (429 after ``Retry-After``,
@@ -29,6 +36,14 @@ from shopbridge.core._pacing import Pacer
 from shopbridge.core._transport import Transport, check_base_url, user_agent
 from shopbridge.core.sansio._policy import RetryPolicy
 from shopbridge.core.sansio._table import DecisionTable
+from shopbridge.kanal._messaging_client import MessagingChannel
+from shopbridge.kanal._messaging_resources import (
+    AsyncAccount,
+    AsyncAutomations,
+    AsyncMessages,
+    AsyncTemplates,
+)
+from shopbridge.kanal._messaging_table import KANAL_MESSAGING_TABLE
 from shopbridge.kanal._resources import AsyncCheckouts, AsyncCustomers, AsyncOrders, AsyncShipments
 from shopbridge.kanal._table import KANAL_TABLE, parse_error
 from shopbridge.kanal._validation import schemas
@@ -54,7 +69,9 @@ RATE_WINDOW = 60.0
 _T = TypeVar("_T")
 
 
-def _store_id(value: object) -> int:
+def _store_id(value: object) -> int | None:
+    if value is None:
+        return None  # a messaging-only client
     text = str(value).strip() if isinstance(value, int | str) else ""
     if isinstance(value, bool) or not text.isdigit() or int(text) < 1:
         # A string is not echoed: with store_id and api_key swapped, it would be the key.
@@ -87,6 +104,7 @@ class KanalOptions(TypedDict, total=False):
         base_url: the API's base URL, up to and including ``/api/v1``.
         retry: how long and how often one call may be tried (default `RetryPolicy()`).
         table: the decision table (``KANAL_TABLE``, or a copy with rows of your own).
+        messaging_table: the messaging API's decision table (``KANAL_MESSAGING_TABLE``).
         rate_window: the store's rate-limit window in seconds (Kanal: 60). The pacer assumes
             it until a 429 reveals the real one.
         max_connections: the connection pool's size (100).
@@ -102,6 +120,7 @@ class KanalOptions(TypedDict, total=False):
     base_url: str
     retry: RetryPolicy | None
     table: DecisionTable
+    messaging_table: DecisionTable
     rate_window: float
     max_connections: int
     ssl_context: ssl.SSLContext | None
@@ -116,10 +135,11 @@ class KanalSettings:
     """A client's configuration, checked: what `settings` makes of the arguments."""
 
     api_key: str
-    store_id: int
+    store_id: int | None
     url: URL
     retry: RetryPolicy
     table: DecisionTable
+    messaging_table: DecisionTable
     rate_window: float
     max_connections: int
     ssl_context: ssl.SSLContext | None
@@ -168,6 +188,7 @@ def settings(api_key: object, store_id: object, options: KanalOptions) -> KanalS
         url=url,
         retry=retry if retry is not None else RetryPolicy(),
         table=options.get("table", KANAL_TABLE),
+        messaging_table=options.get("messaging_table", KANAL_MESSAGING_TABLE),
         rate_window=rate_window,
         max_connections=options.get("max_connections", 100),
         ssl_context=options.get("ssl_context"),
@@ -178,13 +199,15 @@ def settings(api_key: object, store_id: object, options: KanalOptions) -> KanalS
 
 
 class AsyncKanal(EngineClient):
-    """The async client of one Kanal store.
+    """The async client of one Kanal store, and of the key's WhatsApp messaging.
 
-    Use it as an async context manager (or call `aclose()`): it holds an aiohttp session.
+    Use it as an async context manager (or call `aclose()`): it holds an aiohttp session,
+    shared by both APIs.
 
     Args:
         api_key: the store's API key, sent as ``Authorization: Bearer``. Opaque: any format.
-        store_id: the numeric id of the store.
+        store_id: the numeric id of the store; ``None`` for a messaging-only client (the key
+            resolves to its WhatsApp number), whose commerce calls raise `ConfigurationError`.
         **options: see `KanalOptions` (base_url, retry, table, rate_window, validate ...).
 
     Raises:
@@ -196,16 +219,19 @@ class AsyncKanal(EngineClient):
         "the write was most likely applied, and resending it is safe (idempotent)."
     )
 
-    def __init__(self, api_key: str, store_id: int | str, **options: Unpack[KanalOptions]) -> None:
+    def __init__(
+        self, api_key: str, store_id: int | str | None = None, **options: Unpack[KanalOptions]
+    ) -> None:
         config = settings(api_key, store_id, options)
         self.store_id = config.store_id
         self.base_url = config.base_url
         self.retry = config.retry
         self.table = config.table
-        self.scope = f"kanal store {config.store_id}"
+        self.messaging_table = config.messaging_table
+        self.scope = f"kanal store {config.store_id}" if config.store_id else "kanal (no store)"
         self._validate = config.validate
         self._reject_unknown = config.reject_unknown
-        self._pace_key = str(config.store_id)
+        self._pace_key = str(config.store_id)  # "None" without a store: nothing is sent then
         self._store = str(config.store_id)
         transport = Transport(
             base_url=config.url,
@@ -232,6 +258,20 @@ class AsyncKanal(EngineClient):
         self.checkouts = AsyncCheckouts(self)
         self.customers = AsyncCustomers(self)
         self.shipments = AsyncShipments(self)
+        messaging = MessagingChannel(
+            owner=self,
+            transport=transport,
+            pacer=self._engine.pacer,
+            table=config.messaging_table,
+            retry=config.retry,
+            secret=config.api_key,
+            validate=config.validate,
+            reject_unknown=config.reject_unknown,
+        )
+        self.messages = AsyncMessages(messaging)
+        self.templates = AsyncTemplates(messaging)
+        self.automations = AsyncAutomations(messaging)
+        self.account = AsyncAccount(messaging)
 
     def __repr__(self) -> str:
         return f"AsyncKanal(store_id={self.store_id}, base_url={self.base_url!r})"
@@ -240,6 +280,13 @@ class AsyncKanal(EngineClient):
 
     def _path_value(self, endpoint: Endpoint[Any], name: str, value: object) -> str:
         if name == "store_id":
+            if self.store_id is None:
+                msg = (
+                    f"{endpoint.name} is a commerce call and needs a store: build the client "
+                    "with AsyncKanal(api_key, store_id=...) (this one has no store_id, so it "
+                    "reaches the messaging API only)"
+                )
+                raise ConfigurationError(msg)
             return self._store
         where = endpoint.path.replace("{store_id}", self._store)
         if not isinstance(value, str) or not value.strip():

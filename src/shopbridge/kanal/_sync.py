@@ -16,6 +16,7 @@ from typing import Unpack
 
 from shopbridge.core._blocking import BlockingFacade, BlockingResource, blocking, blocking_feed
 from shopbridge.kanal._client import AsyncKanal, KanalOptions, settings
+from shopbridge.kanal._messaging_sync import Account, Automations, Messages, Templates
 from shopbridge.kanal._resources import AsyncCheckouts, AsyncCustomers, AsyncOrders, AsyncShipments
 
 __all__ = ["Checkouts", "Customers", "Kanal", "Orders", "Shipments"]
@@ -58,18 +59,20 @@ class Shipments(BlockingResource):
 
 
 class Kanal(BlockingFacade[AsyncKanal]):
-    """The blocking client of one Kanal store: the same arguments as `AsyncKanal`.
+    """The blocking client of one Kanal store and its messaging: `AsyncKanal`'s arguments.
 
     Configuration errors raise here, in the caller's thread; the HTTP session is created
     later, inside the client's own event loop.
 
     Args:
         api_key: the store's API key, sent as ``Authorization: Bearer``.
-        store_id: the numeric id of the store.
+        store_id: the numeric id of the store; ``None`` for a messaging-only client.
         **options: see `KanalOptions`.
     """
 
-    def __init__(self, api_key: str, store_id: int | str, **options: Unpack[KanalOptions]) -> None:
+    def __init__(
+        self, api_key: str, store_id: int | str | None = None, **options: Unpack[KanalOptions]
+    ) -> None:
         config = settings(api_key, store_id, options)  # configuration errors raise here
         # Each portal builds its own client: one from another portal would hold that portal's
         # session and asyncio primitives, which a forked child's new portal cannot use.
@@ -78,10 +81,15 @@ class Kanal(BlockingFacade[AsyncKanal]):
         self.base_url = config.base_url
         self.retry = config.retry
         self.table = config.table
+        self.messaging_table = config.messaging_table
         self.orders = Orders(self, "orders")
         self.checkouts = Checkouts(self, "checkouts")
         self.customers = Customers(self, "customers")
         self.shipments = Shipments(self, "shipments")
+        self.messages = Messages(self, "messages")
+        self.templates = Templates(self, "templates")
+        self.automations = Automations(self, "automations")
+        self.account = Account(self, "account")
 
     def __repr__(self) -> str:
         return f"Kanal(store_id={self.store_id}, base_url={self.base_url!r})"

@@ -122,7 +122,10 @@ def search(
 
     async def fetch(number: int, size: int) -> list[_T]:
         query = {**filters, "page": number, "per_page": size}
-        return (await api.call(endpoint, query=query, **params)).read()
+        # `params` are the endpoint's path parameters by name (``shop``...), never `query` or
+        # `idempotency_key`, which mypy cannot know of a dict's keys.
+        answer = await api.call(endpoint, query=query, **params)  # type: ignore[arg-type]
+        return answer.read()
 
     return Pages(fetch, page=page, per_page=per_page)
 

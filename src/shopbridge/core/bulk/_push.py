@@ -20,7 +20,8 @@ Resuming: with a checkpoint from an earlier run of the same push, the records be
 position are read (and fingerprinted, to prove the input is the same) but not sent; their
 outcomes come from the checkpoint. What is sent again: the records from that position on which
 the killed run had already sent: those settled after its last checkpoint save and those in
-flight when it died. Upserts being idempotent, re-sending them is harmless.
+flight when it died. Upserts being idempotent, re-sending them is harmless; Kanal's message
+sends carry an Idempotency-Key derived from each record, so re-sending them meets a replay.
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def with_total(options: PushOptions, size: int | None) -> PushOptions:
 
 async def push_records(
     records: Records,
-    handle: Callable[[Any], Awaitable[Settled]],
+    handle: Callable[..., Awaitable[Settled]],
     *,
     resource: str,
     scope: str,
@@ -119,6 +120,7 @@ async def push_records(
     key_of: Callable[[Any], object] | None = None,
     counters: EngineCounters | None,
     options: PushOptions,
+    with_position: bool = False,
 ) -> BulkReport:
     """`run_bulk` over any source: a path (``-`` for stdin), an iterable, an async iterable.
 
@@ -151,12 +153,13 @@ async def push_records(
         on_progress=options.get("on_progress"),
         total=total,
         max_pending=options.get("max_pending", DEFAULT_MAX_PENDING),
+        with_position=with_position,
     )
 
 
 async def run_bulk(
     items: AsyncIterator[InputItem],
-    handle: Callable[[Any], Awaitable[Settled]],
+    handle: Callable[..., Awaitable[Settled]],
     *,
     resource: str,
     scope: str,
@@ -171,6 +174,7 @@ async def run_bulk(
     max_pending: int = DEFAULT_MAX_PENDING,
     progress_interval: float = 0.25,
     checkpoint_interval: float = 1.0,
+    with_position: bool = False,
 ) -> BulkReport:
     """Push every item through `handle` (see the module docstring).
 
@@ -191,6 +195,8 @@ async def run_bulk(
         max_pending: records at most between the oldest unsettled one and the newest read.
         progress_interval: seconds at least between two progress events.
         checkpoint_interval: seconds at least between two checkpoint saves.
+        with_position: call ``handle(record, position)``, the record's index in the input
+            (stable across resumed runs: Kanal messaging derives Idempotency-Keys from it).
 
     Raises:
         ConfigurationError: an option is out of range.
@@ -216,6 +222,7 @@ async def run_bulk(
         total=total,
         progress_interval=progress_interval,
         checkpoint_interval=checkpoint_interval,
+        with_position=with_position,
     )
     run.open_files(
         None if dead_letter is None else Path(dead_letter),

@@ -48,6 +48,16 @@ class BulkOutcome(enum.Enum):
     """Done: deleted, or already gone."""
     ALREADY_EXISTED = "already_existed"
     """Done: a create retried after an ambiguous failure met "already exists" (Karla 409)."""
+    SENT = "sent"
+    """Done: the message was sent (Kanal messaging 200)."""
+    ALREADY_SENT = "already_sent"
+    """Done: an earlier send with the same ``Idempotency-Key`` had sent it (Kanal messaging
+    201): a retried or resumed send that did not send it twice."""
+    TRIGGERED = "triggered"
+    """Done: the automation was triggered (Kanal 200 "Incoming webhook triggered")."""
+    BLOCKED = "blocked"
+    """Done: the automation's re-entry rule blocked the contact; no flow ran (Kanal 200
+    "Contact blocked by re-entry rule"). Final: resending changes nothing."""
     REJECTED = "rejected"
     """FIX_PAYLOAD: the record breaks the API's rules (or could not be read); see the field
     errors. Client-side validation failures are rejected without a request."""
@@ -77,6 +87,10 @@ _DONE = frozenset(
         BulkOutcome.UPSERTED,
         BulkOutcome.DELETED,
         BulkOutcome.ALREADY_EXISTED,
+        BulkOutcome.SENT,
+        BulkOutcome.ALREADY_SENT,
+        BulkOutcome.TRIGGERED,
+        BulkOutcome.BLOCKED,
     }
 )
 
@@ -270,7 +284,7 @@ class BulkReport:
 
     @property
     def done(self) -> int:
-        """Records that reached done (created, updated, upserted, deleted, already existed)."""
+        """Records that reached done (every outcome whose `BulkOutcome.done` is true)."""
         return sum(count for outcome, count in self.counts.items() if outcome.done)
 
     @property

@@ -44,7 +44,7 @@ class BulkRun:
 
     def __init__(
         self,
-        handle: Callable[[Any], Awaitable[Settled]],
+        handle: Callable[..., Awaitable[Settled]],
         *,
         resource: str,
         scope: str,
@@ -57,8 +57,10 @@ class BulkRun:
         total: int | None,
         progress_interval: float,
         checkpoint_interval: float,
+        with_position: bool = False,
     ) -> None:
         self._handle = handle
+        self._with_position = with_position
         self._resource = resource
         self._scope = scope
         self._to_json = to_json
@@ -220,7 +222,10 @@ class BulkRun:
 
     async def _send(self, item: InputItem) -> None:
         try:
-            settled = await self._handle(item.record)
+            if self._with_position:
+                settled = await self._handle(item.record, item.position)
+            else:
+                settled = await self._handle(item.record)
         except asyncio.CancelledError:
             current = asyncio.current_task()
             if self._stopped is None or current is None or current.cancelling() > 1:

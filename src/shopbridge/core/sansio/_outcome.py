@@ -111,7 +111,8 @@ class HttpResponse:
         headers: the headers, case-insensitive (or lower-case names in a plain mapping).
         body: the raw body.
         data: the body decoded as JSON, or ``None`` when it is empty or not JSON.
-        error: the dialect's reading of an error body (``None`` for 2xx).
+        error: the dialect's reading of an error body (for a 2xx: ``None``, or the
+            dialect's reading of a body whose words change its meaning).
     """
 
     status: int

@@ -33,6 +33,13 @@ class Action(enum.Enum):
     ALREADY_EXISTED = "already_existed"
     """A create retried after an ambiguous failure met "already exists": an earlier attempt
     most likely created it. Not a failure, and reported as such, never as a plain success."""
+    ALREADY_SENT = "already_sent"
+    """A send whose ``Idempotency-Key`` the API had already seen (Kanal messaging's 201
+    "Message already sent with this idempotency key"): not sent again. Not a failure, and
+    never a plain success: this call sent nothing."""
+    BLOCKED = "blocked"
+    """The API accepted the request and, by its own rule, did nothing (Kanal's 200 "Contact
+    blocked by re-entry rule": no flow ran). Not a failure; resending it changes nothing."""
     FIX_PAYLOAD = "fix_payload"
     """The record (or the request) is wrong; resending it unchanged cannot succeed."""
     FIX_CREDENTIALS = "fix_credentials"
@@ -61,7 +68,11 @@ class Action(enum.Enum):
 
     @property
     def succeeded(self) -> bool:
-        """Whether the attempt left the server in the state the caller asked for."""
+        """Whether the attempt settled the request without an error.
+
+        The server holds what was asked (`DONE`, `ALREADY_EXISTED`, `ALREADY_SENT`), or
+        declined it by its own rule (`BLOCKED`).
+        """
         return self._succeeded
 
     @property
@@ -120,6 +131,10 @@ MEANINGS: Mapping[Action, Meaning] = MappingProxyType(
         Action.FAIL: Meaning(
             retried=False, succeeded=False, error="RequestFailedError", bulk_outcome="failed"
         ),
+        Action.ALREADY_SENT: Meaning(
+            retried=False, succeeded=True, error=None, bulk_outcome="already_sent"
+        ),
+        Action.BLOCKED: Meaning(retried=False, succeeded=True, error=None, bulk_outcome="blocked"),
     }
 )
 """What each `Action` means: retried, succeeded, the exception raised, the bulk outcome."""
@@ -168,5 +183,5 @@ class Verdict:
 
     @property
     def succeeded(self) -> bool:
-        """Whether the request reached its goal (`DONE` or `ALREADY_EXISTED`)."""
+        """Whether the request settled without an error (see `Action.succeeded`)."""
         return self.action.succeeded

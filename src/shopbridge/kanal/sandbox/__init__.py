@@ -33,6 +33,8 @@ One private module per job, on the kit (`shopbridge._sandbox`) and Kanal's pure 
 ``_routes``    the seven routes and the resource each writes: its schemas, body and 404
 ``_bodies``    the response bodies of the four upserts, from a stored record
 ``_laravel``   what a Laravel backend does around every request (input, 404/405/429, casts)
+``_messaging``  the WhatsApp messaging API: subscriptions, templates, 24-hour windows, sends
+``_messaging_accounts``  the messaging fixtures: teams' subscriptions, templates, automations
 """
 
 from __future__ import annotations
@@ -54,17 +56,30 @@ from shopbridge.kanal.sandbox._accounts import (
     KanalApiKey,
     KanalStore,
 )
+from shopbridge.kanal.sandbox._messaging import MessagingSandbox
+from shopbridge.kanal.sandbox._messaging_accounts import (
+    ACTIVE_WEBHOOK_ID,
+    DELETED_WEBHOOK_ID,
+    INACTIVE_WEBHOOK_ID,
+    OTHER_TEAM_WEBHOOK_ID,
+    REENTRY_WEBHOOK_ID,
+)
 from shopbridge.kanal.sandbox._server import DEFAULT_RATE_LIMIT, KanalSandbox
 
 __all__ = [
+    "ACTIVE_WEBHOOK_ID",
     "DEFAULT_ACCOUNTS",
     "DEFAULT_API_KEY",
     "DEFAULT_RATE_LIMIT",
     "DEFAULT_STORE_ID",
+    "DELETED_WEBHOOK_ID",
+    "INACTIVE_WEBHOOK_ID",
     "NO_FAULTS",
     "OTHER_TEAM_API_KEY",
     "OTHER_TEAM_STORE_ID",
+    "OTHER_TEAM_WEBHOOK_ID",
     "PAUSED_STORE_ID",
+    "REENTRY_WEBHOOK_ID",
     "SINGLE_STORE_API_KEY",
     "FaultSpecError",
     "Faults",
@@ -72,6 +87,7 @@ __all__ = [
     "KanalApiKey",
     "KanalSandbox",
     "KanalStore",
+    "MessagingSandbox",
     "RateLimit",
     "RateLimitSpecError",
     "SandboxStats",

@@ -20,10 +20,15 @@ from shopbridge._sandbox.server import SandboxServer
 from shopbridge.kanal._validation.schemas import summary_message, validate
 from shopbridge.kanal.sandbox import _laravel as laravel
 from shopbridge.kanal.sandbox._accounts import DEFAULT_ACCOUNTS, KanalAccounts, KanalStore
+from shopbridge.kanal.sandbox._messaging import (
+    MESSAGING_ROUTE_NAMES,
+    MESSAGING_ROUTES,
+    MessagingSandbox,
+)
 from shopbridge.kanal.sandbox._routes import RESOURCES, ROUTES, STORE_ID, Resource
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from shopbridge._sandbox.ratelimit import RateLimitDecision
     from shopbridge._sandbox.routing import Route
@@ -90,6 +95,10 @@ class KanalSandbox(SandboxServer):
             raise ValueError(msg)
         self.accounts = accounts
         self.missing_delete = missing_delete
+        self.messaging = MessagingSandbox(
+            lambda token: key.team if (key := accounts.key(token)) is not None else None
+        )
+        """The messaging API's state: subscriptions, templates, windows, what was sent."""
         super().__init__(host=host, port=port, rate_limit=rate_limit, faults=faults, seed=seed)
 
     def describe(self) -> list[str]:
@@ -115,7 +124,16 @@ class KanalSandbox(SandboxServer):
     # -- SandboxServer hooks ------------------------------------------------------------------
 
     def _routes(self) -> Sequence[Route]:
-        return ROUTES
+        return (*ROUTES, *MESSAGING_ROUTES)
+
+    def inspection_views(self) -> Mapping[str, Callable[[], Any]]:
+        """The messaging views: ``/_sandbox/messages``, ``templates``, ``automation-triggers``."""
+        return self.messaging.inspection_views()
+
+    def reset(self) -> None:
+        """Forget every record, counter, window and message sent; keep the configuration."""
+        super().reset()
+        self.messaging.reset()
 
     def _not_found(self) -> web.StreamResponse:
         return laravel.route_not_found()
@@ -145,6 +163,8 @@ class KanalSandbox(SandboxServer):
     async def _handle(
         self, request: web.BaseRequest, route: Route, params: Mapping[str, str]
     ) -> web.StreamResponse:
+        if route.name in MESSAGING_ROUTE_NAMES:
+            return await self.messaging.handle(request, route, params)
         store = self._authorize(request.headers.get("Authorization"), params["store_id"])
         if isinstance(store, web.Response):
             return store
