@@ -15,9 +15,9 @@ from shopbridge.core.sansio._outcome import (
 )
 from shopbridge.core.sansio._verdict import Action, WaitSource
 from shopbridge.kanal import KANAL_MESSAGING_TABLE
-from shopbridge.kanal._messaging_bulk import derived_key
-from shopbridge.kanal._messaging_table import parse_messaging_body
-from shopbridge.kanal._messaging_validation import (
+from shopbridge.kanal._messaging.bulk import derived_key
+from shopbridge.kanal._messaging.table import parse_messaging_body
+from shopbridge.kanal._messaging.validation import (
     check_template_send,
     clean_for_country,
     is_possible_phone,

@@ -6,7 +6,7 @@ The sandbox (an in-memory fake of the API) is `shopbridge.kanal.sandbox`.
 from __future__ import annotations
 
 from shopbridge.kanal._client import DEFAULT_BASE_URL, RATE_WINDOW, AsyncKanal, KanalOptions
-from shopbridge.kanal._messaging_models import (
+from shopbridge.kanal._messaging.models import (
     MESSAGE_TYPES,
     AutomationTrigger,
     Message,
@@ -20,14 +20,14 @@ from shopbridge.kanal._messaging_models import (
     TemplateStructure,
     Triggered,
 )
-from shopbridge.kanal._messaging_resources import (
+from shopbridge.kanal._messaging.resources import (
     AsyncAccount,
     AsyncAutomations,
     AsyncMessages,
     AsyncTemplates,
 )
-from shopbridge.kanal._messaging_sync import Account, Automations, Messages, Templates
-from shopbridge.kanal._messaging_table import KANAL_MESSAGING_TABLE, MESSAGING_KEYS
+from shopbridge.kanal._messaging.sync import Account, Automations, Messages, Templates
+from shopbridge.kanal._messaging.table import KANAL_MESSAGING_TABLE, MESSAGING_KEYS
 from shopbridge.kanal._models import (
     UNSET,
     Checkout,

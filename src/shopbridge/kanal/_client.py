@@ -36,14 +36,14 @@ from shopbridge.core._pacing import Pacer
 from shopbridge.core._transport import Transport, check_base_url, user_agent
 from shopbridge.core.sansio._policy import RetryPolicy
 from shopbridge.core.sansio._table import DecisionTable
-from shopbridge.kanal._messaging_client import MessagingChannel
-from shopbridge.kanal._messaging_resources import (
+from shopbridge.kanal._messaging.client import MessagingChannel
+from shopbridge.kanal._messaging.resources import (
     AsyncAccount,
     AsyncAutomations,
     AsyncMessages,
     AsyncTemplates,
 )
-from shopbridge.kanal._messaging_table import KANAL_MESSAGING_TABLE
+from shopbridge.kanal._messaging.table import KANAL_MESSAGING_TABLE
 from shopbridge.kanal._resources import AsyncCheckouts, AsyncCustomers, AsyncOrders, AsyncShipments
 from shopbridge.kanal._table import KANAL_TABLE, parse_error
 from shopbridge.kanal._validation import schemas

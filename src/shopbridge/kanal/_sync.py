@@ -16,7 +16,7 @@ from typing import Unpack
 
 from shopbridge.core._blocking import BlockingFacade, BlockingResource, blocking, blocking_feed
 from shopbridge.kanal._client import AsyncKanal, KanalOptions, settings
-from shopbridge.kanal._messaging_sync import Account, Automations, Messages, Templates
+from shopbridge.kanal._messaging.sync import Account, Automations, Messages, Templates
 from shopbridge.kanal._resources import AsyncCheckouts, AsyncCustomers, AsyncOrders, AsyncShipments
 
 __all__ = ["Checkouts", "Customers", "Kanal", "Orders", "Shipments"]

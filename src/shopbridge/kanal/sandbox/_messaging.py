@@ -34,7 +34,7 @@ from attrs import asdict, field, frozen
 from shopbridge._sandbox.ratelimit import FixedWindowLimiter, RateLimit
 from shopbridge._sandbox.responses import json_response
 from shopbridge._sandbox.routing import Route
-from shopbridge.kanal._messaging_validation import (
+from shopbridge.kanal._messaging.validation import (
     check_message,
     check_template_send,
     check_trigger,

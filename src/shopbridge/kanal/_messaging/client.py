@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from shopbridge.core._client_base import EngineClient
 from shopbridge.core._engine import Engine
 from shopbridge.core._errors import ValidationError
-from shopbridge.kanal._messaging_table import parse_messaging_body
-from shopbridge.kanal._messaging_validation import (
+from shopbridge.kanal._messaging.table import parse_messaging_body
+from shopbridge.kanal._messaging.validation import (
     check_message,
     check_template_send,
     check_trigger,

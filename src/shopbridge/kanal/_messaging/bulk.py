@@ -13,7 +13,7 @@ derived from the record itself, the same in every run:
 
 The records in flight when a run is killed are sent again by the resumed run, with the same
 keys: Kanal answers 201 "Message already sent with this idempotency key", counted as
-``already_sent``. Automation triggers take no key: see `shopbridge.kanal._messaging_table` for
+``already_sent``. Automation triggers take no key: see `shopbridge.kanal._messaging.table` for
 what is resent.
 """
 
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from shopbridge.core._endpoint import Api
     from shopbridge.core.bulk._push import PushOptions, Records
     from shopbridge.core.bulk._report import BulkReport
-    from shopbridge.kanal._messaging_models import Sent, Triggered
+    from shopbridge.kanal._messaging.models import Sent, Triggered
 
 __all__ = [
     "KEY_PREFIX",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from shopbridge.core._endpoint import Endpoint
-from shopbridge.kanal._messaging_models import AutomationTrigger, Message, TemplateSend
+from shopbridge.kanal._messaging.models import AutomationTrigger, Message, TemplateSend
 
 __all__ = [
     "ACCOUNT_ME",

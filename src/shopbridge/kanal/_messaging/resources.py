@@ -4,7 +4,7 @@ Every send carries an ``Idempotency-Key``: the caller's, or a new UUID4, the sam
 every retry of the call (the engine encodes a request once). A 201 replay is `Sent` with
 ``already_sent=True``, never an error and never a plain success. ``idempotency_key=False``
 sends none: such a send, like every automation trigger, is never resent after an ambiguous
-failure (`shopbridge.kanal._messaging_table`).
+failure (`shopbridge.kanal._messaging.table`).
 """
 
 from __future__ import annotations
@@ -17,16 +17,16 @@ from typing import TYPE_CHECKING, Any, Literal, Unpack
 
 from shopbridge.core._errors import ValidationError
 from shopbridge.core.sansio._verdict import Action
-from shopbridge.kanal import _messaging_bulk as bulk
-from shopbridge.kanal._messaging_endpoints import (
+from shopbridge.kanal._messaging import bulk
+from shopbridge.kanal._messaging.endpoints import (
     ACCOUNT_ME,
     AUTOMATION_TRIGGER,
     MESSAGE_SEND,
     TEMPLATE_LIST,
     TEMPLATE_SEND,
 )
-from shopbridge.kanal._messaging_models import Sent, Template, TemplateSend, Triggered
-from shopbridge.kanal._messaging_validation import check_template_variables
+from shopbridge.kanal._messaging.models import Sent, Template, TemplateSend, Triggered
+from shopbridge.kanal._messaging.validation import check_template_variables
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable
@@ -34,8 +34,8 @@ if TYPE_CHECKING:
     from shopbridge.core._endpoint import Answer, Endpoint
     from shopbridge.core.bulk._push import PushOptions, Records
     from shopbridge.core.bulk._report import BulkReport
-    from shopbridge.kanal._messaging_client import MessagingChannel
-    from shopbridge.kanal._messaging_models import AutomationTrigger, Message
+    from shopbridge.kanal._messaging.client import MessagingChannel
+    from shopbridge.kanal._messaging.models import AutomationTrigger, Message
 
 __all__ = ["AsyncAccount", "AsyncAutomations", "AsyncMessages", "AsyncTemplates"]
 
@@ -211,7 +211,7 @@ class AsyncTemplates(_Resource):
                 template sends (models or mappings).
             key_column: the column whose value is each record's Idempotency-Key (not sent in
                 the body). Without one, each key is derived from the record's content and
-                position (`shopbridge.kanal._messaging_bulk`), so a resumed or repeated run
+                position (`shopbridge.kanal._messaging.bulk`), so a resumed or repeated run
                 meets "already sent" instead of sending again.
             key_salt: mixed into the derived keys: a new salt sends the same file again.
             check_variables: as for `send`.

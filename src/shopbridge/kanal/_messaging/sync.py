@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shopbridge.core._blocking import BlockingResource, blocking, blocking_feed
-from shopbridge.kanal._messaging_resources import (
+from shopbridge.kanal._messaging.resources import (
     AsyncAccount,
     AsyncAutomations,
     AsyncMessages,

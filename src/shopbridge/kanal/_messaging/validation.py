@@ -21,7 +21,7 @@ from typing import Any
 
 import phonenumbers
 
-from shopbridge.kanal._messaging_models import MESSAGE_TYPES
+from shopbridge.kanal._messaging.models import MESSAGE_TYPES
 
 __all__ = [
     "Errors",
