@@ -26,8 +26,8 @@ __all__ = ["KANAL_RESOURCES", "KARLA_RESOURCES", "push"]
 
 KANAL_RESOURCES = ("orders", "checkouts", "customers", "shipments", "customer-deletions")
 """What ``shopbridge push kanal`` pushes; ``customer-deletions`` erases customers (GDPR)."""
-KARLA_RESOURCES = ("orders", "campaigns", "discounts", "announcements")
-"""What ``shopbridge push karla`` pushes: order upserts (``PUT``), and creates."""
+KARLA_RESOURCES = ("orders", "products", "campaigns", "discounts", "announcements")
+"""What ``shopbridge push karla`` pushes: order and catalogue upserts, and creates."""
 
 
 @click.group()
@@ -182,7 +182,8 @@ def push_karla(
 ) -> None:
     """Push FILE (JSONL or CSV; - for stdin) of RESOURCE records into a Karla shop.
 
-    orders are upserted (PUT /orders, retried freely); campaigns, discounts and announcements
+    orders are upserted (PUT /orders, retried freely); products (catalogue variants) are
+    upserted 100 to a request (POST /products); campaigns, discounts and announcements
     are created: a 409 on a first try is a conflict (dead-lettered), a create retried after a
     lost answer that meets the 409 already existed (done).
     """
