@@ -232,3 +232,23 @@ def test_push_karla_creates_and_its_usage_errors(
     again = CliRunner().invoke(main, [*args, "--shop", "sandbox-shop"], env=env)
     assert again.exit_code == 1  # the discount exists now: a conflict, dead-lettered
     assert "conflict" in again.output
+
+
+def test_push_karla_products_from_a_pim_csv_into_the_embedded_sandbox(tmp_path: Path) -> None:
+    catalogue = tmp_path / "catalogue.csv"
+    catalogue.write_text(
+        "product_id,variant_id,title,variant_title,price,translations.de.title\n"
+        "MUG,MUG-BLUE,Mug,Blue,12.90,Becher\n"
+        "MUG,MUG-RED,Mug,Red,twelve,Becher\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        main, ["push", "karla", "products", str(catalogue), "--sandbox"], env=WIDE
+    )
+    assert result.exit_code == 1, result.output
+    assert "upserted" in result.output
+    (row,) = read_jsonl(tmp_path / "catalogue.dead-letter.jsonl")
+    assert row["variant_id"] == "MUG-RED"
+    assert row["_dead_letter"]["field_errors"] == {
+        "price": ["Input should be a valid number, unable to parse string as a number"]
+    }

@@ -183,6 +183,12 @@ CASES: tuple[Case, ...] = (
         Action.DONE,
     ),
     Case("karla-404", response(404, {"detail": "Not Found"}), GET, Action.NOT_FOUND),
+    Case(
+        "karla-409-create-retried",
+        response(409, {"detail": "A Shopify webhook of this type exists"}),
+        RETRIED_CREATE,
+        Action.ALREADY_EXISTED,
+    ),
     Case("karla-409", response(409, envelope(None, 409)), CREATE, Action.CONFLICT),
     Case(
         "karla-415", response(415, {"detail": "Unsupported Media Type"}), CREATE, Action.FIX_PAYLOAD

@@ -53,7 +53,9 @@ from shopbridge import (
     verify_signature,
 )
 from shopbridge.karla import (
+    DEFAULT_BATCH_SIZE,
     IMAGE_TYPES,
+    SHOPIFY_WEBHOOK_TYPES,
     Address,
     Announcement,
     BlockingPages,
@@ -62,10 +64,15 @@ from shopbridge.karla import (
     Discount,
     ImageType,
     ImageUpload,
+    OrgMember,
     Pages,
+    ProductVariant,
     Shop,
+    ShopifyWebhook,
+    ShopifyWebhookType,
     ShopSettings,
     Tracking,
+    VariantTranslation,
     Webhook,
     sign,
 )
@@ -209,6 +216,49 @@ def blocking_karla_images(photo: Path) -> None:
         campaign: Campaign = karla.campaigns.upload_image("0b1c", photo, filename="hero.png")
         product: Campaign = karla.campaigns.upload_product_image("0b1c", 1, b"\xff\xd8\xff")
         del logo, campaign, product
+
+
+VARIANT = ProductVariant(
+    product_id="MUG",
+    variant_id="MUG-BLUE",
+    price=Decimal("12.90"),
+    translations={"de": VariantTranslation(title="Becher"), "fr": {"title": "Tasse"}},
+)
+
+
+async def async_karla_catalogue(karla: AsyncKarla) -> None:
+    answer: object = await karla.products.upsert_many([VARIANT, {"product_id": "P"}])
+    one: object = await karla.products.upsert_variant(VARIANT)
+    await karla.products.delete("MUG")
+    report: BulkReport = await karla.products.push_many(
+        "catalogue.csv", batch_size=DEFAULT_BATCH_SIZE, concurrency=4, checkpoint="cp.json"
+    )
+    members: Pages[OrgMember] = karla.orgs.members("my-org", email_id="a@example.com")
+    first: list[OrgMember] = await members
+    kinds: tuple[ShopifyWebhookType, ...] = SHOPIFY_WEBHOOK_TYPES
+    made: Created[ShopifyWebhook] = await karla.shopify_webhooks.create("order_creation")
+    hooks: Pages[ShopifyWebhook] = karla.shopify_webhooks.list(per_page=10)
+    hook: ShopifyWebhook = await karla.shopify_webhooks.get("0b1c")
+    await karla.shopify_webhooks.delete(hook.uuid)
+    del answer, one, report, first, kinds, made, hooks
+
+
+def blocking_karla_catalogue() -> None:
+    with Karla("shop", "key", "shop") as karla:
+        report: BulkReport = karla.products.push_many(iter([VARIANT]), batch_size=50)
+        karla.products.upsert_many([VARIANT])
+        karla.products.upsert_variant({"product_id": "P", "variant_id": "V"})
+        karla.products.delete("P")
+        members: BlockingPages[OrgMember] = karla.orgs.members("my-org", per_page=5)
+        everyone: list[OrgMember] = list(members)
+        made: Created[ShopifyWebhook] = karla.shopify_webhooks.create("order_update")
+        hooks: BlockingPages[ShopifyWebhook] = karla.shopify_webhooks.list()
+        hook: ShopifyWebhook = karla.shopify_webhooks.get("0b1c")
+        karla.shopify_webhooks.delete(hook.uuid)
+        karla.shopify_webhooks.create("order_deleted")  # type: ignore[arg-type]
+        karla.products.push_many([VARIANT], batch_size="100")  # type: ignore[arg-type]
+        karla.orgs.members(org=5)  # type: ignore[arg-type]
+        del report, everyone, made, hooks
 
 
 def webhooks(header: str | None, body: bytes) -> None:

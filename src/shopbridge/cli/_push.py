@@ -73,8 +73,9 @@ def _kanal_method(client: AsyncKanal, resource: str) -> Callable[..., Awaitable[
 
 
 def _karla_method(client: AsyncKarla, resource: str) -> Callable[..., Awaitable[BulkReport]]:
-    if resource == "orders":
-        return client.orders.push_many
+    if resource in ("orders", "products"):
+        upserts: Callable[..., Awaitable[BulkReport]] = getattr(client, resource).push_many
+        return upserts
     creates: dict[str, Any] = {
         "campaigns": client.campaigns,
         "discounts": client.discounts,

@@ -178,7 +178,8 @@ def push_karla(
 ) -> None:
     """Push FILE (JSONL or CSV; - for stdin) of RESOURCE records into a Karla shop.
 
-    orders are upserted (PUT /orders, retried freely); campaigns, discounts and announcements
+    orders are upserted (PUT /orders, retried freely); products (catalogue variants) are
+    upserted 100 to a request (POST /products); campaigns, discounts and announcements
     are created: a 409 on a first try is a conflict (dead-lettered), a create retried after a
     lost answer that meets the 409 already existed (done).
     """

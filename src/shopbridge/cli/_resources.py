@@ -17,5 +17,5 @@ KANAL_RESOURCES = (
     *KANAL_MESSAGING_RESOURCES,
 )
 """What ``shopbridge push kanal`` pushes; ``customer-deletions`` erases customers (GDPR)."""
-KARLA_RESOURCES = ("orders", "campaigns", "discounts", "announcements")
-"""What ``shopbridge push karla`` pushes: order upserts (``PUT``), and creates."""
+KARLA_RESOURCES = ("orders", "products", "campaigns", "discounts", "announcements")
+"""What ``shopbridge push karla`` pushes: order and catalogue upserts, and creates."""

@@ -10,13 +10,16 @@ webhook signatures (`sign`, `verify_signature`) and the receiver's helpers (`rea
                         one client protocol (paths, bodies, queries, answers)
 ``_resources``          orders, shipments, shops and settings; the search and create helpers
 ``_collections``        the uuid-addressed collections: campaigns, discounts, announcements,
-                        webhooks, claims
+                        webhooks, claims, Shopify webhook registrations
+``_catalogue``          the product catalogue: variants upserted in batches, products deleted
 ``_sync``               `Karla`: the blocking resources, derived from the async methods
 ``_pages``              `Pages` and `BlockingPages`: a search's pages, and its paging checks
 ``_images``             an image upload's checks and its multipart body
 ``_bulk``               what one record's upsert or create comes to, for the bulk runner
 ``_models``             orders, trackings, shipment events, `Created`
-``_shop_models``        shops, settings, webhooks, claims, image uploads
+``_shop_models``        shops, settings, webhooks, claims, image uploads, org members, Shopify
+                        webhook registrations
+``_catalogue_models``   the catalogue's variants and their translations
 ``_marketing_models``   campaigns, discounts, announcements
 ``_wire``               the private converter: models to Karla's JSON and answers back
 ``_validation``         Karla's request shapes, checked before sending
@@ -28,12 +31,16 @@ webhook signatures (`sign`, `verify_signature`) and the receiver's helpers (`rea
 
 from __future__ import annotations
 
+from shopbridge.karla._bulk import DEFAULT_BATCH_SIZE
+from shopbridge.karla._catalogue import AsyncProducts
+from shopbridge.karla._catalogue_models import ProductVariant, VariantTranslation
 from shopbridge.karla._client import DEFAULT_BASE_URL, AsyncKarla, KarlaOptions
 from shopbridge.karla._collections import (
     AsyncAnnouncements,
     AsyncCampaigns,
     AsyncClaims,
     AsyncDiscounts,
+    AsyncShopifyWebhooks,
     AsyncWebhooks,
 )
 from shopbridge.karla._events import (
@@ -74,9 +81,16 @@ from shopbridge.karla._models import (
     TrackingEvent,
 )
 from shopbridge.karla._pages import DEFAULT_PER_PAGE, MAX_PER_PAGE, BlockingPages, Pages
-from shopbridge.karla._resources import AsyncOrders, AsyncSettings, AsyncShipments, AsyncShops
+from shopbridge.karla._resources import (
+    AsyncOrders,
+    AsyncOrgs,
+    AsyncSettings,
+    AsyncShipments,
+    AsyncShops,
+)
 from shopbridge.karla._shop_models import (
     IMAGE_TYPES,
+    SHOPIFY_WEBHOOK_TYPES,
     Claim,
     ClaimCreate,
     ClaimItem,
@@ -84,8 +98,12 @@ from shopbridge.karla._shop_models import (
     ClaimUpdate,
     ImageType,
     ImageUpload,
+    OrgMember,
     Shop,
     ShopCreate,
+    ShopifyWebhook,
+    ShopifyWebhookCreate,
+    ShopifyWebhookType,
     ShopSettings,
     ShopUpdate,
     Webhook,
@@ -110,8 +128,11 @@ from shopbridge.karla._sync import (
     Discounts,
     Karla,
     Orders,
+    Orgs,
+    Products,
     Settings,
     Shipments,
+    ShopifyWebhooks,
     Shops,
     Webhooks,
 )
@@ -119,12 +140,14 @@ from shopbridge.karla._table import ERROR_KEYS, KARLA_TABLE, ErrorKey, parse_err
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_BATCH_SIZE",
     "DEFAULT_PER_PAGE",
     "DEFAULT_TOLERANCE",
     "ERROR_KEYS",
     "IMAGE_TYPES",
     "KARLA_TABLE",
     "MAX_PER_PAGE",
+    "SHOPIFY_WEBHOOK_TYPES",
     "SIGNATURE_HEADER",
     "Address",
     "Announcement",
@@ -137,8 +160,11 @@ __all__ = [
     "AsyncDiscounts",
     "AsyncKarla",
     "AsyncOrders",
+    "AsyncOrgs",
+    "AsyncProducts",
     "AsyncSettings",
     "AsyncShipments",
+    "AsyncShopifyWebhooks",
     "AsyncShops",
     "AsyncWebhooks",
     "BlockingPages",
@@ -173,9 +199,13 @@ __all__ = [
     "OrderUpdate",
     "OrderUpsert",
     "Orders",
+    "OrgMember",
+    "Orgs",
     "Pages",
     "Product",
     "ProductImage",
+    "ProductVariant",
+    "Products",
     "Settings",
     "ShipmentEvent",
     "Shipments",
@@ -183,6 +213,10 @@ __all__ = [
     "ShopCreate",
     "ShopSettings",
     "ShopUpdate",
+    "ShopifyWebhook",
+    "ShopifyWebhookCreate",
+    "ShopifyWebhookType",
+    "ShopifyWebhooks",
     "Shops",
     "SignatureError",
     "SignatureMismatchError",
@@ -190,6 +224,7 @@ __all__ = [
     "Tracking",
     "TrackingCarrier",
     "TrackingEvent",
+    "VariantTranslation",
     "Webhook",
     "WebhookCreate",
     "WebhookEvent",

@@ -41,15 +41,23 @@ from shopbridge.core.sansio._paths import segment
 from shopbridge.core.sansio._policy import RetryPolicy
 from shopbridge.core.sansio._table import DecisionTable
 from shopbridge.karla import _validation as rules
+from shopbridge.karla._catalogue import AsyncProducts
 from shopbridge.karla._collections import (
     AsyncAnnouncements,
     AsyncCampaigns,
     AsyncClaims,
     AsyncDiscounts,
+    AsyncShopifyWebhooks,
     AsyncWebhooks,
 )
 from shopbridge.karla._images import ImageForm, RefusedImage
-from shopbridge.karla._resources import AsyncOrders, AsyncSettings, AsyncShipments, AsyncShops
+from shopbridge.karla._resources import (
+    AsyncOrders,
+    AsyncOrgs,
+    AsyncSettings,
+    AsyncShipments,
+    AsyncShops,
+)
 from shopbridge.karla._table import KARLA_TABLE, parse_error
 from shopbridge.karla._wire import from_wire, to_wire, unwrap
 
@@ -255,6 +263,9 @@ class AsyncKarla(EngineClient):
         self.announcements = AsyncAnnouncements(self)
         self.webhooks = AsyncWebhooks(self)
         self.claims = AsyncClaims(self)
+        self.products = AsyncProducts(self)
+        self.orgs = AsyncOrgs(self)
+        self.shopify_webhooks = AsyncShopifyWebhooks(self)
 
     def __repr__(self) -> str:
         return f"AsyncKarla(shop_slug={self.shop_slug!r}, base_url={self.base_url!r})"

@@ -1,7 +1,7 @@
 """The uuid-addressed collections of `AsyncKarla` (``specs/karla.md`` §2.6-2.10).
 
 Campaigns, discounts, announcements, webhooks and claims: search, create, change, delete;
-and a campaign's images.
+a campaign's images; and the webhooks Karla registers in the shop's Shopify (§2.11).
 """
 
 from __future__ import annotations
@@ -21,6 +21,10 @@ from shopbridge.karla._endpoints import (
     CLAIMS,
     DISCOUNT_UPDATE,
     DISCOUNTS,
+    SHOPIFY_WEBHOOK_CREATE,
+    SHOPIFY_WEBHOOK_DELETE,
+    SHOPIFY_WEBHOOK_GET,
+    SHOPIFY_WEBHOOK_LIST,
     WEBHOOK_UPDATE,
     WEBHOOKS,
 )
@@ -50,6 +54,9 @@ if TYPE_CHECKING:
         Claim,
         ClaimCreate,
         ClaimUpdate,
+        ShopifyWebhook,
+        ShopifyWebhookCreate,
+        ShopifyWebhookType,
         Webhook,
         WebhookCreate,
         WebhookUpdate,
@@ -60,6 +67,7 @@ __all__ = [
     "AsyncCampaigns",
     "AsyncClaims",
     "AsyncDiscounts",
+    "AsyncShopifyWebhooks",
     "AsyncWebhooks",
 ]
 
@@ -322,3 +330,35 @@ class AsyncClaims(_Collection):
     async def update(self, uuid: str, changes: ClaimUpdate | Body) -> Claim:
         """Change a claim's resolution preference or status (``PUT``)."""
         return (await self._api.call(CLAIM_UPDATE, changes, uuid=uuid)).read()
+
+
+class AsyncShopifyWebhooks(Resource):
+    """``/shopify/webhooks``: the webhooks Karla registers in the shop's Shopify, by type."""
+
+    def list(self, *, page: int = 1, per_page: int = DEFAULT_PER_PAGE) -> Pages[ShopifyWebhook]:
+        """The shop's Shopify webhook registrations."""
+        return search(self._api, SHOPIFY_WEBHOOK_LIST, {}, page=page, per_page=per_page)
+
+    async def create(
+        self, webhook: ShopifyWebhookType | ShopifyWebhookCreate | Body
+    ) -> Created[ShopifyWebhook]:
+        """Have Karla register a webhook in Shopify, if none of its type exists.
+
+        Args:
+            webhook: its ``webhook_type`` (one of `SHOPIFY_WEBHOOK_TYPES`), or the body.
+
+        Raises:
+            ConflictError: ``409``: one of this type exists already (on the first attempt;
+                after an ambiguous failure it is `Created.already_existed`).
+            ValidationError: a type Karla does not know; nothing was sent.
+        """
+        body = {"webhook_type": webhook} if isinstance(webhook, str) else webhook
+        return created(await self._api.call(SHOPIFY_WEBHOOK_CREATE, body))
+
+    async def get(self, uuid: str) -> ShopifyWebhook:
+        """One registration (``404 webhook_not_found`` when there is none)."""
+        return (await self._api.call(SHOPIFY_WEBHOOK_GET, uuid=uuid)).read()
+
+    async def delete(self, uuid: str) -> None:
+        """Remove a registration; a DELETE retried into 404 after an ambiguous failure is done."""
+        await self._api.call(SHOPIFY_WEBHOOK_DELETE, uuid=uuid)

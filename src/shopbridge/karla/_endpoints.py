@@ -1,10 +1,12 @@
 """Karla's endpoints, each described once (``specs/karla.md`` §2).
 
 Every path below the base URL; ``{shop}`` is the client's shop unless a call names another.
-``POST`` is the one method Karla does not deduplicate, so every other endpoint is idempotent:
+``POST`` is the method Karla does not deduplicate, so every other endpoint is idempotent:
 resent freely after an ambiguous failure. A ``POST`` create is resent too, its ``409 *_exists``
 then read as "already existed"; any other ``POST`` (a shipment event, settings, an image) is
-never resent after an ambiguous failure.
+never resent after an ambiguous failure. One ``POST`` is an upsert: the catalogue's
+``POST /products``, keyed by each variant's ``product_id`` and ``variant_id``, which Karla holds
+once however often it is sent (spec §2.11, as the Shopware plugin uses it).
 
 An ``object`` answer is untyped in Karla's spec: the JSON as it came, unwrapped from its
 ``{data, metadata}`` envelope.
@@ -19,6 +21,7 @@ from attrs import frozen
 
 from shopbridge.core._endpoint import Endpoint
 from shopbridge.karla import _validation as rules
+from shopbridge.karla._catalogue_models import ProductVariant
 from shopbridge.karla._images import IMAGE_FORM
 from shopbridge.karla._marketing_models import (
     Announcement,
@@ -44,8 +47,11 @@ from shopbridge.karla._shop_models import (
     ClaimCreate,
     ClaimUpdate,
     ImageUpload,
+    OrgMember,
     Shop,
     ShopCreate,
+    ShopifyWebhook,
+    ShopifyWebhookCreate,
     ShopSettings,
     ShopUpdate,
     Webhook,
@@ -72,6 +78,10 @@ __all__ = [
     "ORDER_SHIPMENT_UPDATE",
     "ORDER_UPDATE",
     "ORDER_UPSERT",
+    "ORG_MEMBERS",
+    "PRODUCT_BULK_UPSERT",
+    "PRODUCT_DELETE",
+    "PRODUCT_VARIANT_UPSERT",
     "SETTINGS_CARRIERS",
     "SETTINGS_GET",
     "SETTINGS_SEGMENTS",
@@ -80,6 +90,10 @@ __all__ = [
     "SETTINGS_TRIGGERS",
     "SHIPMENT_EVENT",
     "SHOPIFY_TOKEN",
+    "SHOPIFY_WEBHOOK_CREATE",
+    "SHOPIFY_WEBHOOK_DELETE",
+    "SHOPIFY_WEBHOOK_GET",
+    "SHOPIFY_WEBHOOK_LIST",
     "SHOPWARE_CREDENTIALS",
     "SHOP_CREATE",
     "SHOP_DELETE",
@@ -107,6 +121,7 @@ def _endpoint(
     model: type | None = None,
     create: bool = False,
     many: bool = False,
+    upsert: bool = False,
 ) -> Endpoint[_A]:
     return Endpoint(
         name=name,
@@ -115,7 +130,7 @@ def _endpoint(
         answer=answer,
         schema=schema,
         model=model,
-        idempotent=method != "POST",
+        idempotent=method != "POST" or upsert,
         create=create,
         many=many,
     )
@@ -232,6 +247,47 @@ SETTINGS_TRACKPAGES = _endpoint(
     f"{_SHOP}/settings/trackpages",
     ShopSettings,
     schema=rules.TRACKPAGES,
+)
+
+PRODUCT_BULK_UPSERT = _endpoint(
+    "products.bulk_upsert",
+    "POST",
+    f"{_SHOP}/products",
+    object,
+    schema=rules.PRODUCT_VARIANT,
+    model=ProductVariant,
+    many=True,
+    upsert=True,
+)
+PRODUCT_VARIANT_UPSERT = _endpoint(
+    "products.upsert_variant",
+    "PUT",
+    f"{_SHOP}/products/{{product_id}}/variants/{{variant_id}}",
+    object,
+    schema=rules.VARIANT_DETAILS,
+)
+PRODUCT_DELETE: Endpoint[None] = _endpoint(
+    "products.delete", "DELETE", f"{_SHOP}/products/{{product_id}}", None
+)
+ORG_MEMBERS = _endpoint("orgs.members", "GET", "/orgs/{org}/members", list[OrgMember])
+_SHOPIFY_WEBHOOKS = f"{_SHOP}/shopify/webhooks"
+SHOPIFY_WEBHOOK_LIST = _endpoint(
+    "shopify_webhooks.list", "GET", _SHOPIFY_WEBHOOKS, list[ShopifyWebhook]
+)
+SHOPIFY_WEBHOOK_CREATE = _endpoint(
+    "shopify_webhooks.create",
+    "POST",
+    _SHOPIFY_WEBHOOKS,
+    ShopifyWebhook,
+    schema=rules.SHOPIFY_WEBHOOK_CREATE,
+    model=ShopifyWebhookCreate,
+    create=True,
+)
+SHOPIFY_WEBHOOK_GET = _endpoint(
+    "shopify_webhooks.get", "GET", f"{_SHOPIFY_WEBHOOKS}/{{uuid}}", ShopifyWebhook
+)
+SHOPIFY_WEBHOOK_DELETE: Endpoint[None] = _endpoint(
+    "shopify_webhooks.delete", "DELETE", f"{_SHOPIFY_WEBHOOKS}/{{uuid}}", None
 )
 
 CAMPAIGN_REPLACE = _endpoint(
@@ -357,5 +413,13 @@ ENDPOINTS: tuple[Endpoint[Any], ...] = (
     ANNOUNCEMENT_UPDATE,
     WEBHOOK_UPDATE,
     CLAIM_UPDATE,
+    PRODUCT_BULK_UPSERT,
+    PRODUCT_VARIANT_UPSERT,
+    PRODUCT_DELETE,
+    ORG_MEMBERS,
+    SHOPIFY_WEBHOOK_LIST,
+    SHOPIFY_WEBHOOK_CREATE,
+    SHOPIFY_WEBHOOK_GET,
+    SHOPIFY_WEBHOOK_DELETE,
 )
 """Every endpoint the client calls."""

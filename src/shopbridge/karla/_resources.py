@@ -1,6 +1,7 @@
-"""The resources of `AsyncKarla`: orders, shipments, shops and settings (spec §2.2-2.5).
+"""The resources of `AsyncKarla`: orders, shipments, shops, settings, orgs (spec §2.2-2.5, §2.11).
 
-The uuid-addressed collections are in `shopbridge.karla._collections`.
+The uuid-addressed collections are in `shopbridge.karla._collections`, the product catalogue in
+`shopbridge.karla._catalogue`.
 
 Each method is one call of an endpoint described in `shopbridge.karla._endpoints`, through the
 client's `Api` protocol: the client fills the path, validates the body and decides from the
@@ -24,6 +25,7 @@ from shopbridge.karla._endpoints import (
     ORDER_SHIPMENT_UPDATE,
     ORDER_UPDATE,
     ORDER_UPSERT,
+    ORG_MEMBERS,
     SETTINGS_CARRIERS,
     SETTINGS_GET,
     SETTINGS_SEGMENTS,
@@ -62,6 +64,7 @@ if TYPE_CHECKING:
     from shopbridge.karla._shop_models import (
         ImageType,
         ImageUpload,
+        OrgMember,
         Shop,
         ShopCreate,
         ShopSettings,
@@ -70,6 +73,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AsyncOrders",
+    "AsyncOrgs",
     "AsyncSettings",
     "AsyncShipments",
     "AsyncShops",
@@ -366,3 +370,19 @@ class AsyncSettings(Resource):
     async def _part(self, endpoint: Endpoint[object], **values: bool | None) -> Any:
         body = {name: value for name, value in values.items() if value is not None}
         return (await self._api.call(endpoint, body)).read()
+
+
+class AsyncOrgs(Resource):
+    """``/orgs``: the members of an organisation."""
+
+    def members(
+        self,
+        org: str,
+        *,
+        email_id: str | None = None,
+        page: int = 1,
+        per_page: int = DEFAULT_PER_PAGE,
+    ) -> Pages[OrgMember]:
+        """The members of the organisation `org` (its slug), or the one with this e-mail."""
+        filters = {"email_id": email_id}
+        return search(self._api, ORG_MEMBERS, filters, page=page, per_page=per_page, org=org)

@@ -1,4 +1,6 @@
-"""Karla's shops, shop settings, webhook subscriptions and claims (``specs/karla.md`` §2.4-2.10).
+"""Karla's shops, settings, webhook subscriptions, claims (``specs/karla.md`` §2.4-2.10, §2.11).
+
+Also the members of an organisation and the webhooks Karla registers in a Shopify shop (§2.11).
 
 As in `shopbridge.karla._models`: requests leave ``None`` fields out of the JSON; answers keep
 unknown fields in ``extra`` and read enumerations as plain strings. A webhook's ``secret`` is
@@ -18,6 +20,7 @@ from shopbridge.karla._models import Address
 
 __all__ = [
     "IMAGE_TYPES",
+    "SHOPIFY_WEBHOOK_TYPES",
     "Claim",
     "ClaimCreate",
     "ClaimItem",
@@ -25,10 +28,14 @@ __all__ = [
     "ClaimUpdate",
     "ImageType",
     "ImageUpload",
+    "OrgMember",
     "Shop",
     "ShopCreate",
     "ShopSettings",
     "ShopUpdate",
+    "ShopifyWebhook",
+    "ShopifyWebhookCreate",
+    "ShopifyWebhookType",
     "Webhook",
     "WebhookCreate",
     "WebhookStatus",
@@ -42,8 +49,18 @@ ClaimStatus: TypeAlias = Literal["pending", "accepted", "rejected", "closed"]
 Resolution: TypeAlias = Literal["reorder", "refund"]
 ImageType: TypeAlias = Literal["background", "claim", "logo", "signature", "product", "voucher"]
 
+ShopifyWebhookType: TypeAlias = Literal[
+    "order_creation",
+    "order_fulfillment",
+    "order_partial_fulfillment",
+    "order_update",
+    "order_fulfillment_update",
+]
+
 IMAGE_TYPES: Final[tuple[ImageType, ...]] = get_args(ImageType)
 """The ``image_type`` values of ``POST /shops/{slug}/images/{image_type}``, in the spec's order."""
+SHOPIFY_WEBHOOK_TYPES: Final[tuple[ShopifyWebhookType, ...]] = get_args(ShopifyWebhookType)
+"""The ``webhook_type`` values of ``POST /shops/{slug}/shopify/webhooks``, in the spec's order."""
 
 
 def _tuple(values: Sequence[Any] | None) -> tuple[Any, ...] | None:
@@ -232,4 +249,59 @@ class Claim:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     deleted_at: datetime | None = None
+    extra: Mapping[str, Any] = _extra()
+
+
+@frozen(kw_only=True)
+class OrgMember:
+    """A member of an organisation, as ``GET /orgs/{slug}/members`` answers it.
+
+    Attributes:
+        email_id: the member's e-mail address.
+        org: the organisation.
+        feature_community: ``alpha``, ``beta`` or ``live``.
+        feature_toggles: the features the member has, free-form.
+        shops: the slugs of the shops the member reaches.
+    """
+
+    email_id: str
+    org: str | None = None
+    feature_community: str | None = None
+    feature_toggles: Mapping[str, Any] | None = None
+    shops: tuple[str, ...] = ()
+    extra: Mapping[str, Any] = _extra()
+
+
+@frozen(kw_only=True)
+class ShopifyWebhookCreate:
+    """``POST /shopify/webhooks``: have Karla register one of its webhooks in the Shopify shop."""
+
+    webhook_type: ShopifyWebhookType
+
+
+@frozen(kw_only=True)
+class ShopifyWebhook:
+    """A webhook Karla registered in the shop's Shopify, as Karla answers it.
+
+    Attributes:
+        uuid: Karla's id of the registration.
+        webhook_type: one of `SHOPIFY_WEBHOOK_TYPES` (read as a plain string).
+        name: its name.
+        topic: the Shopify topic (``orders/create``...).
+        hook_url: where Shopify delivers it.
+        shopify_id: Shopify's id of the webhook, once registered there.
+        fields: the fields Shopify sends, when filtered.
+        shop_slug: the shop (older answers: ``merchant_slug``).
+    """
+
+    uuid: str
+    webhook_type: str | None = None
+    name: str | None = None
+    topic: str | None = None
+    hook_url: str | None = None
+    shopify_id: int | None = None
+    fields: tuple[str, ...] = ()
+    shop_slug: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
     extra: Mapping[str, Any] = _extra()

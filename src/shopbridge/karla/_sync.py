@@ -26,16 +26,24 @@ from shopbridge.core._blocking import (
     blocking,
     blocking_feed,
 )
+from shopbridge.karla._catalogue import AsyncProducts
 from shopbridge.karla._client import AsyncKarla, KarlaOptions, settings
 from shopbridge.karla._collections import (
     AsyncAnnouncements,
     AsyncCampaigns,
     AsyncClaims,
     AsyncDiscounts,
+    AsyncShopifyWebhooks,
     AsyncWebhooks,
 )
 from shopbridge.karla._pages import BlockingPages, Pages
-from shopbridge.karla._resources import AsyncOrders, AsyncSettings, AsyncShipments, AsyncShops
+from shopbridge.karla._resources import (
+    AsyncOrders,
+    AsyncOrgs,
+    AsyncSettings,
+    AsyncShipments,
+    AsyncShops,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -47,8 +55,11 @@ __all__ = [
     "Discounts",
     "Karla",
     "Orders",
+    "Orgs",
+    "Products",
     "Settings",
     "Shipments",
+    "ShopifyWebhooks",
     "Shops",
     "Webhooks",
     "blocking_pages",
@@ -195,6 +206,33 @@ class Claims(BlockingResource):
     delete = blocking(AsyncClaims.delete)
 
 
+class Products(BlockingResource):
+    """``/products``: see `AsyncProducts`."""
+
+    twin_of = AsyncProducts
+    upsert_many = blocking(AsyncProducts.upsert_many)
+    upsert_variant = blocking(AsyncProducts.upsert_variant)
+    delete = blocking(AsyncProducts.delete)
+    push_many = blocking_feed(AsyncProducts.push_many)
+
+
+class Orgs(BlockingResource):
+    """``/orgs``: see `AsyncOrgs`."""
+
+    twin_of = AsyncOrgs
+    members = blocking_pages(AsyncOrgs.members)
+
+
+class ShopifyWebhooks(BlockingResource):
+    """``/shopify/webhooks``: see `AsyncShopifyWebhooks`."""
+
+    twin_of = AsyncShopifyWebhooks
+    list = blocking_pages(AsyncShopifyWebhooks.list)
+    create = blocking(AsyncShopifyWebhooks.create)
+    get = blocking(AsyncShopifyWebhooks.get)
+    delete = blocking(AsyncShopifyWebhooks.delete)
+
+
 class Karla(BlockingFacade[AsyncKarla]):
     """The blocking client of one Karla shop: the same arguments as `AsyncKarla`.
 
@@ -229,6 +267,9 @@ class Karla(BlockingFacade[AsyncKarla]):
         self.announcements = Announcements(self, "announcements")
         self.webhooks = Webhooks(self, "webhooks")
         self.claims = Claims(self, "claims")
+        self.products = Products(self, "products")
+        self.orgs = Orgs(self, "orgs")
+        self.shopify_webhooks = ShopifyWebhooks(self, "shopify_webhooks")
 
     def __repr__(self) -> str:
         return f"Karla(shop_slug={self.shop_slug!r}, base_url={self.base_url!r})"

@@ -351,6 +351,18 @@ _STATUS_ROWS = (
         method="DELETE",
         after_ambiguous=True,
     ),
+    # Karla documents no `*_exists` key for every create: a second Shopify webhook of one
+    # type ("create ... if it does not exist", spec §2.11) is a 409 with none. A create
+    # retried after an ambiguous failure that meets it is resolved as the keyed ones are.
+    _row(
+        "409-create-retried",
+        Action.ALREADY_EXISTED,
+        "Already exists, with no documented key, and this create was retried after an "
+        "ambiguous failure: already existed, an earlier attempt most likely created it.",
+        status=409,
+        create=True,
+        after_ambiguous=True,
+    ),
     _row(
         "400",
         Action.FIX_CREDENTIALS,

@@ -36,14 +36,17 @@ __all__ = [
     "ORDER_SHIPMENT_UPDATE",
     "ORDER_UPDATE",
     "ORDER_UPSERT",
+    "PRODUCT_VARIANT",
     "SEGMENT_SETTINGS",
     "SETTINGS",
     "SHIPMENT_EVENT",
+    "SHOPIFY_WEBHOOK_CREATE",
     "SHOPWARE_CREDENTIALS",
     "SHOP_CREATE",
     "SHOP_UPDATE",
     "TRACKPAGES",
     "TRIGGER_SETTINGS",
+    "VARIANT_DETAILS",
     "WEBHOOK_CREATE",
     "WEBHOOK_UPDATE",
     "Kind",
@@ -67,6 +70,7 @@ class Kind(enum.Enum):
     CHOICE = "choice"
     OBJECT = "object"
     LIST = "list"
+    MAP = "map"
 
 
 @frozen(kw_only=True)
@@ -78,7 +82,8 @@ class Spec:
         required: must be present (and not null).
         choices: the allowed values of a `Kind.CHOICE`.
         fields: the known fields of a `Kind.OBJECT`; ``None`` for a free-form object.
-        item: the rules of each item of a `Kind.LIST`.
+        item: the rules of each item of a `Kind.LIST`, or of each value of a `Kind.MAP`
+            (a ``dict[str, ...]``, whose keys are any text).
         min_length: the shortest string allowed.
         max_length: the longest string (or URL) allowed.
     """
@@ -114,6 +119,10 @@ def _list(item: Spec, *, required: bool = False) -> Spec:
 
 def _obj(fields: Schema | None = None, *, required: bool = False) -> Spec:
     return Spec(kind=Kind.OBJECT, fields=fields, required=required)
+
+
+def _map(item: Spec) -> Spec:
+    return Spec(kind=Kind.MAP, item=item)
 
 
 _NUM = Spec(kind=Kind.NUMBER)
@@ -293,6 +302,32 @@ CLAIM_CREATE: Schema = {
     "dropoff_permission": _BOOL,
 }
 CLAIM_UPDATE: Schema = {"resolution_preference": _RESOLUTION, "status": _CLAIM_STATUS}
+# The catalogue (spec §2.11, from the Shopware plugin): only the ids are required, since the
+# plugin sends null for what it cannot fill; an empty id could never be addressed again.
+_VARIANT_DETAILS: dict[str, Spec] = {
+    "title": _s(),
+    "variant_title": _s(),
+    "price": _NUM,
+    "sku": _s(),
+    "product_url": _s(),
+    "image_url": _s(),
+    "translations": _map(_obj({"title": _req()})),
+}
+VARIANT_DETAILS: Schema = _VARIANT_DETAILS
+PRODUCT_VARIANT: Schema = {
+    "product_id": _req(min_length=1),
+    "variant_id": _req(min_length=1),
+} | _VARIANT_DETAILS
+SHOPIFY_WEBHOOK_CREATE: Schema = {
+    "webhook_type": _choice(
+        "order_creation",
+        "order_fulfillment",
+        "order_partial_fulfillment",
+        "order_update",
+        "order_fulfillment_update",
+        required=True,
+    )
+}
 CARRIER_SETTINGS: Schema = {"shipment_updates": _BOOL}
 TRIGGER_SETTINGS: Schema = {"klaviyo": _BOOL, "shopify": _BOOL}
 SEGMENT_SETTINGS: Schema = {"klaviyo": _BOOL, "shopify": _BOOL}
@@ -319,6 +354,7 @@ _SCALARS: Mapping[Kind, Callable[[Any], Any]] = {
     Kind.UUID: _lax.as_uuid,
 }
 _MODEL_TYPE = "Input should be a valid dictionary or object to extract fields from"
+_DICT_TYPE = "Input should be a valid dictionary"
 
 
 def _type_error(spec: Spec, value: Any) -> str | None:  # noqa: PLR0911 - one return per kind
@@ -339,8 +375,8 @@ def _type_error(spec: Spec, value: Any) -> str | None:  # noqa: PLR0911 - one re
         return None if isinstance(value, list | tuple) else "Input should be a valid list"
     if isinstance(value, Mapping):
         return None
-    # A typed object is a pydantic model; a free-form one is a plain `dict`.
-    return "Input should be a valid dictionary" if spec.fields is None else _MODEL_TYPE
+    # A typed object is a pydantic model; a free-form one and a map are a plain `dict`.
+    return _MODEL_TYPE if kind is Kind.OBJECT and spec.fields is not None else _DICT_TYPE
 
 
 def _length_error(spec: Spec, value: str) -> str | None:
@@ -367,6 +403,9 @@ def _check_value(
     elif spec.kind is Kind.LIST and spec.item is not None:
         for index, item in enumerate(value):
             _check_value(spec.item, item, f"{path}.{index}", errors, reject_unknown=reject_unknown)
+    elif spec.kind is Kind.MAP and spec.item is not None:
+        for key, item in value.items():
+            _check_value(spec.item, item, f"{path}.{key}", errors, reject_unknown=reject_unknown)
 
 
 def _check_object(
@@ -415,7 +454,7 @@ def validate(schema: Schema, data: Any, *, reject_unknown: bool = True) -> dict[
 def validate_many(
     schema: Schema, data: Any, *, reject_unknown: bool = True
 ) -> dict[str, list[str]]:
-    """`validate` for a list body (``PUT /orders/bulk``): each item's paths start with its index."""
+    """`validate` for a list body (``PUT /orders/bulk``, ``POST /products``): indexed paths."""
     errors: dict[str, list[str]] = {}
     if not isinstance(data, list | tuple):
         errors[""] = ["Input should be a valid list"]

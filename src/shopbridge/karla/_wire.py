@@ -19,6 +19,7 @@ import attrs
 from cattrs import Converter
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from shopbridge.karla import _catalogue_models as cm
 from shopbridge.karla import _marketing_models as mm
 from shopbridge.karla import _models as m
 from shopbridge.karla import _shop_models as sm
@@ -49,12 +50,16 @@ _REQUEST_TYPES: tuple[type, ...] = (
     mm.DiscountUpdate,
     mm.AnnouncementCreate,
     mm.AnnouncementUpdate,
+    cm.VariantTranslation,
+    cm.ProductVariant,
+    sm.ShopifyWebhookCreate,
 )
 # Older names of today's fields: read only when today's is absent.
 _ALIASES: Mapping[type, Mapping[str, str]] = {
     sm.Webhook: {"merchant_slug": "shop_slug"},
     sm.Claim: {"merchant_slug": "shop_slug"},
     sm.ImageUpload: {"merchant_slug": "shop_slug"},
+    sm.ShopifyWebhook: {"merchant_slug": "shop_slug"},
     mm.Campaign: {"merchant_slug": "shop_slug"},
     mm.Discount: {"merchant_slug": "shop_slug"},
 }

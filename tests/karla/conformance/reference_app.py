@@ -5,7 +5,8 @@ FastAPI does (lax mode, extra fields ignored, every error collected) and answers
 the body passes, so the suite's expected answers come from pydantic itself, never from us. The
 models are the spec's DTO tables, written as a FastAPI service would write them: required fields
 without a default, optional ones ``X | None = None``, enums as ``StrEnum``, typed nested items,
-``country_code`` of 2 characters, a webhook ``url`` that is an ``AnyUrl`` of at most 65536.
+``country_code`` of 2 characters, a webhook ``url`` that is an ``AnyUrl`` of at most 65536, a
+catalogue variant's ``translations`` a ``dict[str, VariantTranslation]``.
 """
 
 from __future__ import annotations
@@ -338,6 +339,37 @@ class ClaimCreate(ClaimUpdate):
     dropoff_permission: bool | None = None
 
 
+class VariantTranslation(BaseModel):
+    title: str
+
+
+class VariantDetails(BaseModel):
+    title: str | None = None
+    variant_title: str | None = None
+    price: float | None = None
+    sku: str | None = None
+    product_url: str | None = None
+    image_url: str | None = None
+    translations: dict[str, VariantTranslation] | None = None
+
+
+class ProductVariant(VariantDetails):
+    product_id: NonEmpty
+    variant_id: NonEmpty
+
+
+class ShopifyWebhookType(enum.StrEnum):
+    ORDER_CREATION = "order_creation"
+    ORDER_FULFILLMENT = "order_fulfillment"
+    ORDER_PARTIAL_FULFILLMENT = "order_partial_fulfillment"
+    ORDER_UPDATE = "order_update"
+    ORDER_FULFILLMENT_UPDATE = "order_fulfillment_update"
+
+
+class ShopifyWebhookCreate(BaseModel):
+    webhook_type: ShopifyWebhookType
+
+
 app = FastAPI()
 _SHOP = "/v1/shops/{slug}"
 _ROUTES: tuple[tuple[str, str, Any], ...] = (
@@ -367,6 +399,9 @@ _ROUTES: tuple[tuple[str, str, Any], ...] = (
     ("PATCH", f"{_SHOP}/webhooks/{{uuid}}", WebhookUpdate),
     ("POST", f"{_SHOP}/claims", ClaimCreate),
     ("PUT", f"{_SHOP}/claims/{{uuid}}", ClaimUpdate),
+    ("POST", f"{_SHOP}/products", list[ProductVariant]),
+    ("PUT", f"{_SHOP}/products/{{product_id}}/variants/{{variant_id}}", VariantDetails),
+    ("POST", f"{_SHOP}/shopify/webhooks", ShopifyWebhookCreate),
 )
 
 

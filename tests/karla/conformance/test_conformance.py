@@ -100,6 +100,22 @@ def _campaign(name: str, **fields: Any) -> Row:
     return Row(name, "POST", "/campaigns", rules.CAMPAIGN, {**body, **fields})
 
 
+def _variants(name: str, *changes: dict[str, Any]) -> Row:
+    body = [
+        {"product_id": "MUG", "variant_id": f"V{index}", "title": "Mug", **change}
+        for index, change in enumerate(changes)
+    ]
+    return Row(name, "POST", "/products", rules.PRODUCT_VARIANT, body, many=True)
+
+
+def _variant(name: str, body: Any) -> Row:
+    return Row(name, "PUT", "/products/MUG/variants/BLUE", rules.VARIANT_DETAILS, body)
+
+
+def _shopify(name: str, body: Any) -> Row:
+    return Row(name, "POST", "/shopify/webhooks", rules.SHOPIFY_WEBHOOK_CREATE, body)
+
+
 ROWS = (
     # -- integers, numbers, booleans: lax mode coerces, and says why when it cannot
     _upserts("valid upsert", _upsert()),
@@ -269,6 +285,33 @@ ROWS = (
         rules.CLAIM_UPDATE,
         {"status": "open"},
     ),
+    # -- the catalogue (a list body, a map of translations) and Shopify webhook registrations
+    _variants(
+        "variants with translations",
+        {"price": 12.9, "translations": {"de": {"title": "Becher"}, "fr": {"title": "Tasse"}}},
+        {"variant_title": None, "price": None, "sku": None, "product_url": None},
+    ),
+    _variants("variant csv cells", {"price": "12.90", "translations": {"de": {"title": "B"}}}),
+    _variants("variant price '12,90'", {}, {"price": "12,90"}),
+    _variants("variant id empty", {"product_id": ""}),
+    _variants("variant id a number", {"variant_id": 5}),
+    _variants("translations a list", {"translations": [{"title": "Becher"}]}),
+    _variants("translation without title", {"translations": {"de": {}, "fr": {"title": 3}}}),
+    _variants("translation a string", {"translations": {"de": "Becher"}}),
+    Row("variants not a list", "POST", "/products", rules.PRODUCT_VARIANT, {}, many=True),
+    Row(
+        "variant without ids",
+        "POST",
+        "/products",
+        rules.PRODUCT_VARIANT,
+        [{"title": "Mug"}],
+        many=True,
+    ),
+    _variant("variant put", {"title": "Mug", "translations": {"de": {"title": "Becher"}}}),
+    _variant("variant put price true", {"price": True, "image_url": 5}),
+    _shopify("shopify webhook order_fulfillment", {"webhook_type": "order_fulfillment"}),
+    _shopify("shopify webhook unknown type", {"webhook_type": "order_deleted"}),
+    _shopify("shopify webhook type missing", {}),
     Row(
         "order update shipments '1e3'",
         "PATCH",

@@ -3,7 +3,9 @@
 Faithful to ``specs/karla.md`` (§7's checklist) and to Karla's errors page (seed 002): HTTP
 Basic with Karla's unusual 400 for missing or wrong credentials, 401 for an expired key, 403
 for a shop the key does not reach; shop-scoped stores for orders and their shipments, shops,
-settings, campaigns, discounts, announcements, webhooks and claims; the error envelope
+settings, campaigns, discounts, announcements, webhooks, claims, the product catalogue (its
+variants, cascading deletes), Shopify webhook registrations, and organisations' members; the
+error envelope
 ``{errors, key, message, type}`` with the documented keys; FastAPI's 422 for schema failures;
 pagination checks; upserts by ``id`` + ``id_type``; optional signed webhook deliveries to
 loopback; an optional 429 limiter (off by default); and, from the shared kit, seeded fault
@@ -26,7 +28,8 @@ and from the command line: ``shopbridge sandbox karla --port 8080``.
 
 The default accounts: `DEFAULT_API_KEY` (username `DEFAULT_USERNAME`) reaches `DEFAULT_SHOP`
 only, so it gets 403 on `OTHER_SHOP`, which `OTHER_API_KEY` reaches; `EXPIRED_API_KEY` is
-answered 401 and `VIEWER_API_KEY` may only read `DEFAULT_SHOP`.
+answered 401 and `VIEWER_API_KEY` may only read `DEFAULT_SHOP`. `DEFAULT_ORG`, the default
+shops' organisation, has two members.
 
 One private module per job, on the kit (`shopbridge._sandbox`) and Karla's pure modules:
 
@@ -36,11 +39,12 @@ One private module per job, on the kit (`shopbridge._sandbox`) and Karla's pure 
 ``_schema``     request validation as FastAPI's pydantic does it, with its error items
 ``_models``     the request bodies and search parameters of spec §2, as schemas
 ``_state``      what the sandbox holds, and the contract between dispatcher and handlers
-``_shops``      shops, settings, integration keys and image uploads
+``_shops``      shops, org members, settings, integration keys and image uploads
 ``_orders``     orders, shipments, upserts and shipment events
 ``_tracking``   the order and tracking read models, shipment events, the orders' keyed 422s
 ``_marketing``  campaigns, discounts and announcements
-``_claims``     webhook subscriptions and claims
+``_claims``     webhook subscriptions, Shopify webhook registrations and claims
+``_catalogue``  the product catalogue: variants upserted in bulk or alone, products deleted
 ``_delivery``   outbound webhooks: events, their envelope, signed delivery on loopback
 ``_wire``       Karla's error envelope and FastAPI's bodies
 """
@@ -56,6 +60,7 @@ from shopbridge.karla.sandbox._accounts import (
     ALL_SHOPS,
     DEFAULT_ACCOUNTS,
     DEFAULT_API_KEY,
+    DEFAULT_ORG,
     DEFAULT_SHOP,
     DEFAULT_USERNAME,
     EXPIRED_API_KEY,
@@ -64,6 +69,7 @@ from shopbridge.karla.sandbox._accounts import (
     VIEWER_API_KEY,
     KarlaAccounts,
     KarlaApiKey,
+    KarlaOrgMember,
     KarlaShop,
     Role,
 )
@@ -75,6 +81,7 @@ __all__ = [
     "ALL_SHOPS",
     "DEFAULT_ACCOUNTS",
     "DEFAULT_API_KEY",
+    "DEFAULT_ORG",
     "DEFAULT_SHOP",
     "DEFAULT_USERNAME",
     "EXPIRED_API_KEY",
@@ -87,6 +94,7 @@ __all__ = [
     "Faults",
     "KarlaAccounts",
     "KarlaApiKey",
+    "KarlaOrgMember",
     "KarlaSandbox",
     "KarlaShop",
     "RateLimit",

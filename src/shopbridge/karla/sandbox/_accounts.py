@@ -1,14 +1,17 @@
 """The shops and API keys a Karla sandbox knows, and its defaults (``specs/karla.md`` §1.3, §1.4).
 
 A key is HTTP Basic ``username:key``; it reaches the shops it names (or all of them) with a
-role. The defaults: `DEFAULT_API_KEY` (username `DEFAULT_USERNAME`) reaches `DEFAULT_SHOP`
+role. An organisation's members (``GET /orgs/{org}/members``) are `KarlaOrgMember` values.
+The defaults: `DEFAULT_API_KEY` (username `DEFAULT_USERNAME`) reaches `DEFAULT_SHOP`
 only, `OTHER_API_KEY` reaches `OTHER_SHOP`, `EXPIRED_API_KEY` is answered 401 and
-`VIEWER_API_KEY` may only read `DEFAULT_SHOP`.
+`VIEWER_API_KEY` may only read `DEFAULT_SHOP`; `DEFAULT_ORG` (both shops' organisation) has
+two members.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
 from attrs import Factory, field, frozen, validators
 
@@ -16,6 +19,7 @@ __all__ = [
     "ALL_SHOPS",
     "DEFAULT_ACCOUNTS",
     "DEFAULT_API_KEY",
+    "DEFAULT_ORG",
     "DEFAULT_SHOP",
     "DEFAULT_USERNAME",
     "EXPIRED_API_KEY",
@@ -24,6 +28,7 @@ __all__ = [
     "VIEWER_API_KEY",
     "KarlaAccounts",
     "KarlaApiKey",
+    "KarlaOrgMember",
     "KarlaShop",
     "Role",
 ]
@@ -32,6 +37,10 @@ ALL_SHOPS = "*"
 """The shop slug of a key that reaches every shop (``ShopRole.shop_slug = "*"``)."""
 
 Role = Literal["admin", "editor", "viewer"]
+FeatureCommunity = Literal["alpha", "beta", "live"]
+
+DEFAULT_ORG = "sandbox-org"
+"""The organisation of the default shops."""
 
 DEFAULT_SHOP = "sandbox-shop"
 """The shop `DEFAULT_API_KEY` reaches."""
@@ -61,7 +70,7 @@ class KarlaShop:
 
     slug: str = field(validator=validators.min_len(1))
     name: str = field(default=Factory(lambda self: self.slug, takes_self=True))
-    organization: str = "sandbox-org"
+    organization: str = DEFAULT_ORG
 
 
 def _first_shop(key: KarlaApiKey) -> str:
@@ -101,6 +110,25 @@ class KarlaApiKey:
 
 
 @frozen(kw_only=True)
+class KarlaOrgMember:
+    """A member of an organisation (spec §2.11's ``OrgMemberDTO``).
+
+    Attributes:
+        email_id: the member's e-mail address.
+        org: the organisation's slug.
+        feature_community: ``alpha``, ``beta`` or ``live``.
+        feature_toggles: the features the member has.
+        shops: the shops the member reaches; ``None`` for every shop of the organisation.
+    """
+
+    email_id: str = field(validator=validators.min_len(1))
+    org: str = DEFAULT_ORG
+    feature_community: FeatureCommunity = "live"
+    feature_toggles: Mapping[str, Any] = field(factory=dict, eq=False)
+    shops: tuple[str, ...] | None = None
+
+
+@frozen(kw_only=True)
 class KarlaAccounts:
     """The shops and keys a sandbox starts with.
 
@@ -110,6 +138,7 @@ class KarlaAccounts:
 
     shops: tuple[KarlaShop, ...]
     keys: tuple[KarlaApiKey, ...]
+    members: tuple[KarlaOrgMember, ...] = ()
 
     def __attrs_post_init__(self) -> None:
         if len({shop.slug for shop in self.shops}) != len(self.shops):
@@ -123,6 +152,23 @@ class KarlaAccounts:
         """The API key with this key, if any."""
         return next((candidate for candidate in self.keys if candidate.key == key), None)
 
+    def members_json(self) -> list[dict[str, Any]]:
+        """The members as ``GET /orgs/{org}/members`` answers them, their shops filled in."""
+        return [
+            {
+                "email_id": member.email_id,
+                "feature_community": member.feature_community,
+                "feature_toggles": dict(member.feature_toggles),
+                "org": member.org,
+                "shops": list(
+                    member.shops
+                    if member.shops is not None
+                    else (shop.slug for shop in self.shops if shop.organization == member.org)
+                ),
+            }
+            for member in self.members
+        ]
+
 
 DEFAULT_ACCOUNTS = KarlaAccounts(
     shops=(KarlaShop(slug=DEFAULT_SHOP), KarlaShop(slug=OTHER_SHOP)),
@@ -132,6 +178,16 @@ DEFAULT_ACCOUNTS = KarlaAccounts(
         KarlaApiKey(key=EXPIRED_API_KEY, shops=(DEFAULT_SHOP,), expired=True),
         KarlaApiKey(key=VIEWER_API_KEY, shops=(DEFAULT_SHOP,), role="viewer"),
     ),
+    members=(
+        KarlaOrgMember(email_id="owner@sandbox-org.example"),
+        KarlaOrgMember(
+            email_id="tester@sandbox-org.example",
+            feature_community="beta",
+            feature_toggles={"claims": True},
+            shops=(DEFAULT_SHOP,),
+        ),
+    ),
 )
-"""Shops `DEFAULT_SHOP` and `OTHER_SHOP`; keys `DEFAULT_API_KEY`, `OTHER_API_KEY`,
-`EXPIRED_API_KEY`, `VIEWER_API_KEY`, each with its first shop's slug as username."""
+"""Shops `DEFAULT_SHOP` and `OTHER_SHOP` of `DEFAULT_ORG`; keys `DEFAULT_API_KEY`,
+`OTHER_API_KEY`, `EXPIRED_API_KEY`, `VIEWER_API_KEY`, each with its first shop's slug as
+username; two members of `DEFAULT_ORG` (one of them in the ``beta`` community)."""

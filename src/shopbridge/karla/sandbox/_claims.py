@@ -1,8 +1,13 @@
-"""Karla's webhook subscriptions and claims in the sandbox (``specs/karla.md`` §2.9, §2.10).
+"""Karla's webhooks and claims in the sandbox (``specs/karla.md`` §2.9, §2.10, §2.11).
 
 A webhook created without a ``secret`` gets one (32 URL-safe characters, within the documented
 16-64), ``enabled_events`` defaults to ``["*"]`` and ``status`` to ``active``. Karla documents
 no key for a duplicate webhook, so the sandbox takes duplicates.
+
+The webhooks Karla registers in a shop's Shopify (``/shopify/webhooks``) are one per
+``webhook_type`` ("create a webhook if it does not exist"): a second of a type answers 409, with
+FastAPI's ``{"detail": ...}`` since the errors page has no key for it; an unknown one is ``404
+webhook_not_found``. Nothing is sent to Shopify: the registration gets a made-up ``shopify_id``.
 
 A claim names its shipment by ``shipment_id`` or ``tracking_number`` (``404
 shipment_not_found`` when the shop has none such). The errors page has no ``claim_not_found``:
@@ -20,6 +25,7 @@ from shopbridge.karla.sandbox._models import (
     CLAIM,
     CLAIM_UPDATE,
     PAGINATION,
+    SHOPIFY_WEBHOOK_CREATE,
     WEBHOOK_CREATE,
     WEBHOOK_UPDATE,
 )
@@ -78,6 +84,53 @@ def _update_webhook(state: KarlaState, call: Call) -> dict[str, Any]:
 
 def _delete_webhook(state: KarlaState, call: Call) -> dict[str, Any]:
     deleted = state.delete(call.slug, "webhooks", call.path["uuid"])
+    if deleted is None:
+        raise KarlaError("webhook_not_found")
+    return deleted
+
+
+# -- Shopify webhook registrations ---------------------------------------------------------------
+
+_SHOPIFY_TOPICS = {
+    "order_creation": "orders/create",
+    "order_fulfillment": "orders/fulfilled",
+    "order_partial_fulfillment": "orders/partially_fulfilled",
+    "order_update": "orders/updated",
+    "order_fulfillment_update": "fulfillments/update",
+}
+_SHOPIFY = "shopify_webhooks"
+
+
+def _shopify_webhooks(state: KarlaState, call: Call) -> list[dict[str, Any]]:
+    return paginate(state.live_all(call.slug, _SHOPIFY), call)
+
+
+def _create_shopify_webhook(state: KarlaState, call: Call) -> dict[str, Any]:
+    kind = call.body["webhook_type"]
+    if any(hook["webhook_type"] == kind for hook in state.live_all(call.slug, _SHOPIFY)):
+        raise DetailError(409, f"A Shopify webhook of type {kind!r} exists")
+    now, uuid = state.now(), state.new_id()
+    webhook = {
+        "uuid": uuid,
+        "webhook_type": kind,
+        "name": f"karla-{kind}",
+        "topic": _SHOPIFY_TOPICS[kind],
+        "hook_url": f"https://hooks.sandbox.gokarla.invalid/shopify/{call.slug}/{kind}",
+        "shopify_id": int(uuid.replace("-", "")[:12], 16),
+        "fields": [],
+        "shop_slug": call.slug,
+        "created_at": now,
+        "updated_at": now,
+    }
+    return state.put(call.slug, _SHOPIFY, uuid, webhook)
+
+
+def _shopify_webhook(state: KarlaState, call: Call) -> dict[str, Any]:
+    return live_or_raise(state, call.slug, _SHOPIFY, call.path["uuid"], "webhook_not_found")
+
+
+def _delete_shopify_webhook(state: KarlaState, call: Call) -> dict[str, Any]:
+    deleted = state.delete(call.slug, _SHOPIFY, call.path["uuid"])
     if deleted is None:
         raise KarlaError("webhook_not_found")
     return deleted
@@ -233,6 +286,25 @@ ENDPOINTS = (
     Endpoint(method="DELETE", pattern=f"{_SHOP}/webhooks/{{uuid}}", handler=_delete_webhook),
     Endpoint(
         method="GET",
+        pattern=f"{_SHOP}/shopify/webhooks",
+        handler=_shopify_webhooks,
+        query=PAGINATION,
+        paged=True,
+    ),
+    Endpoint(
+        method="POST",
+        pattern=f"{_SHOP}/shopify/webhooks",
+        handler=_create_shopify_webhook,
+        body=SHOPIFY_WEBHOOK_CREATE,
+    ),
+    Endpoint(method="GET", pattern=f"{_SHOP}/shopify/webhooks/{{uuid}}", handler=_shopify_webhook),
+    Endpoint(
+        method="DELETE",
+        pattern=f"{_SHOP}/shopify/webhooks/{{uuid}}",
+        handler=_delete_shopify_webhook,
+    ),
+    Endpoint(
+        method="GET",
         pattern=f"{_SHOP}/claims",
         handler=_search_claims,
         query=_CLAIM_QUERY,
@@ -244,4 +316,4 @@ ENDPOINTS = (
     ),
     Endpoint(method="DELETE", pattern=f"{_SHOP}/claims/{{uuid}}", handler=_delete_claim),
 )
-"""The webhook and claim operations; the paths are below ``/v1``."""
+"""The webhook (Karla's and Shopify's) and claim operations; the paths are below ``/v1``."""

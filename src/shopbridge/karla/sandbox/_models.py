@@ -14,6 +14,7 @@ from shopbridge.karla.sandbox._schema import (
     Boolean,
     Choice,
     DateTime,
+    DictOf,
     Field,
     Free,
     Integer,
@@ -43,14 +44,18 @@ __all__ = [
     "ORDER_UPDATE",
     "ORDER_UPSERT",
     "PAGINATION",
+    "PRODUCT_VARIANT",
     "PROMOTION_TYPES",
     "SETTINGS",
     "SETTINGS_PARTS",
     "SHIPMENT_EVENT",
     "SHIPMENT_UPDATE",
+    "SHOPIFY_WEBHOOK_CREATE",
+    "SHOPIFY_WEBHOOK_TYPES",
     "SHOP_CREATE",
     "SHOP_UPDATE",
     "TRACKPAGES",
+    "VARIANT_DETAILS",
     "WEBHOOK_CREATE",
     "WEBHOOK_UPDATE",
     "text_fields",
@@ -377,4 +382,38 @@ CLAIM_UPDATE = Model(
         Field(name="status", kind=_CLAIM_STATUS),
     ),
     partial=True,
+)
+
+
+# -- the catalogue, org members, Shopify webhooks (§2.11) -----------------------------------------
+
+_VARIANT_DETAILS = (
+    *text_fields("title", "variant_title"),
+    Field(name="price", kind=Number()),
+    *text_fields("sku", "product_url", "image_url"),
+    Field(
+        name="translations",
+        kind=DictOf(value=Model(fields=(Field(name="title", kind=Text(), required=True),))),
+    ),
+)
+VARIANT_DETAILS = Model(fields=_VARIANT_DETAILS)
+"""The body of ``PUT /products/{product_id}/variants/{variant_id}``: the ids are in the path."""
+PRODUCT_VARIANT = Model(
+    fields=(
+        # Only the ids are required: the Shopware plugin sends null for what it cannot fill.
+        Field(name="product_id", kind=Text(min_length=1), required=True),
+        Field(name="variant_id", kind=Text(min_length=1), required=True),
+        *_VARIANT_DETAILS,
+    )
+)
+"""An item of ``POST /products``."""
+SHOPIFY_WEBHOOK_TYPES = (
+    "order_creation",
+    "order_fulfillment",
+    "order_partial_fulfillment",
+    "order_update",
+    "order_fulfillment_update",
+)
+SHOPIFY_WEBHOOK_CREATE = Model(
+    fields=(Field(name="webhook_type", kind=Choice(values=SHOPIFY_WEBHOOK_TYPES), required=True),)
 )

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from shopbridge._sandbox.responses import json_response
 from shopbridge._sandbox.routing import Route
-from shopbridge.karla.sandbox import _claims, _marketing, _orders, _shops
+from shopbridge.karla.sandbox import _catalogue, _claims, _marketing, _orders, _shops
 from shopbridge.karla.sandbox._models import IMAGE_TYPES
 from shopbridge.karla.sandbox._schema import Choice, Integer, Uuid, parse_json_body, parse_query
 from shopbridge.karla.sandbox._state import Call, Endpoint
@@ -35,8 +35,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *_orders.ENDPOINTS,
     *_marketing.ENDPOINTS,
     *_claims.ENDPOINTS,
+    *_catalogue.ENDPOINTS,
 )
-"""Every operation of spec §2.2-2.10 the sandbox serves."""
+"""Every operation of spec §2.2-2.11 the sandbox serves."""
 ROUTES = tuple(
     Route(endpoint.method, f"/v1{endpoint.pattern}", str(index))
     for index, endpoint in enumerate(ENDPOINTS)
@@ -51,7 +52,7 @@ _PATH_KINDS: Mapping[str, Kind] = {
     "product_position": Integer(),
     "image_type": Choice(values=IMAGE_TYPES),
 }
-"""Path parameters FastAPI would type (the slug is any text)."""
+"""Path parameters FastAPI would type (the slugs and the catalogue's ids are any text)."""
 
 
 def _basic_credentials(header: str | None) -> tuple[str, str] | None:

@@ -25,6 +25,7 @@ __all__ = [
     "Boolean",
     "Choice",
     "DateTime",
+    "DictOf",
     "Errors",
     "Field",
     "Free",
@@ -254,6 +255,24 @@ class ListOf:
             return None
         before = len(errors)
         checked = [self.item.check(item, (*loc, index), errors) for index, item in enumerate(value)]
+        return checked if len(errors) == before else None
+
+
+@frozen(kw_only=True)
+class DictOf:
+    """A ``dict[str, ...]``: any keys (JSON's are text), every value of one kind."""
+
+    value: Kind
+
+    def check(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        """See `Kind`."""
+        if not isinstance(value, dict):
+            errors.append(
+                field_error(loc, "Input should be a valid dictionary", "dict_type", value=value)
+            )
+            return None
+        before = len(errors)
+        checked = {key: self.value.check(item, (*loc, key), errors) for key, item in value.items()}
         return checked if len(errors) == before else None
 
 

@@ -20,6 +20,7 @@ from shopbridge._sandbox.faults import NO_FAULTS, Faults
 from shopbridge._sandbox.server import SandboxServer
 from shopbridge.karla._table import ERROR_KEYS
 from shopbridge.karla.sandbox._accounts import DEFAULT_ACCOUNTS, KarlaAccounts, KarlaApiKey
+from shopbridge.karla.sandbox._catalogue import find_variant
 from shopbridge.karla.sandbox._delivery import (
     WebhookDeliverer,
     WebhookDelivery,
@@ -70,6 +71,8 @@ _RESOURCES = (
     "announcements",
     "webhooks",
     "claims",
+    "products",
+    "shopify_webhooks",
 )
 
 
@@ -128,7 +131,12 @@ class KarlaSandbox(SandboxServer):
         self._deliverer = WebhookDeliverer(timeout=delivery_timeout)
         self._events: list[dict[str, Any]] = []
         self._events_lock = threading.Lock()
-        self._state = KarlaState(self._records, emit=self._emit, reachable=self._reachable)
+        self._state = KarlaState(
+            self._records,
+            emit=self._emit,
+            reachable=self._reachable,
+            members=accounts.members_json(),
+        )
         self._seed_shops()
 
     def describe(self) -> list[str]:
@@ -157,6 +165,14 @@ class KarlaSandbox(SandboxServer):
         """An order as ``GET /orders`` shows it, looked up as an upsert does; ``None`` if none."""
         order = self._state.find_order(shop, id_type, order_id)
         return None if order is None else render_order(self._state, shop, order)
+
+    def find_product(self, shop: str, product_id: str) -> dict[str, Any] | None:
+        """A live product with its variants by ``variant_id``, as stored; ``None`` if none."""
+        return self._state.live(shop, "products", product_id)
+
+    def find_variant(self, shop: str, product_id: str, variant_id: str) -> dict[str, Any] | None:
+        """A live variant of the catalogue, as stored; ``None`` if none."""
+        return find_variant(self._state, shop, product_id, variant_id)
 
     def events(self, shop: str | None = None) -> list[dict[str, Any]]:
         """The webhook envelopes of every event so far (of one shop), delivered or not."""

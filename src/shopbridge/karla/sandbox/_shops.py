@@ -9,6 +9,10 @@ created through the API has none until ``POST /settings`` (``404 shop_settings_n
 Switching a Klaviyo trigger or segment sync on before ``PUT /keys/klaviyo`` answers
 ``404 klaviyo_key_not_found`` (an inference: the errors page names the key, not the route).
 
+An organisation's members (``GET /orgs/{org}/members``) are the accounts' `KarlaOrgMember`
+values; an organisation no shop belongs to answers FastAPI's ``404 {"detail": "Organization not
+found"}``, and a key that reaches none of its shops 403.
+
 Uploads are ``multipart/form-data`` with an ``image`` file; anything but PNG, JPEG, GIF or WebP
 (by content, not by name) answers ``415 image_media_unsupported``.
 """
@@ -34,7 +38,7 @@ from shopbridge.karla.sandbox._models import (
 )
 from shopbridge.karla.sandbox._schema import Choice, Errors, Field, Uuid
 from shopbridge.karla.sandbox._state import Call, Endpoint, KarlaState, paginate
-from shopbridge.karla.sandbox._wire import KarlaError, field_error
+from shopbridge.karla.sandbox._wire import DetailError, KarlaError, field_error
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -124,6 +128,26 @@ def _delete_shop(state: KarlaState, call: Call) -> dict[str, Any]:
     if deleted is None:
         raise KarlaError("shop_not_found")
     return deleted
+
+
+def _org_members(state: KarlaState, call: Call) -> list[dict[str, Any]]:
+    org = call.path["org"]
+    shops = [
+        slug
+        for slug in state.shop_slugs()
+        if (shop := state.live(slug, "shop", slug)) is not None and shop["organization"] == org
+    ]
+    if not shops:
+        raise DetailError(404, "Organization not found")
+    if not any(state.reachable(call.api_key, slug) for slug in shops):
+        raise DetailError(403, f"The API key does not give access to organization {org!r}")
+    email = call.query["email_id"]
+    found = [
+        member
+        for member in state.members
+        if member["org"] == org and email in (None, member["email_id"])
+    ]
+    return paginate(found, call)
 
 
 # -- settings and keys -----------------------------------------------------------------------
@@ -267,6 +291,13 @@ ENDPOINTS = (
     Endpoint(method="PATCH", pattern=_SHOP, handler=_update_shop, body=SHOP_UPDATE),
     Endpoint(method="DELETE", pattern=_SHOP, handler=_delete_shop),
     Endpoint(
+        method="GET",
+        pattern="/orgs/{org}/members",
+        handler=_org_members,
+        query=(*PAGINATION, *text_fields("email_id")),
+        paged=True,
+    ),
+    Endpoint(
         method="POST",
         pattern=f"{_SHOP}/images/{{image_type}}",
         handler=_upload_shop_image,
@@ -295,4 +326,4 @@ ENDPOINTS = (
         for provider, body in KEY_BODIES.items()
     ),
 )
-"""The shop, settings, key and shop-image operations; the paths are below ``/v1``."""
+"""The shop, org member, settings, key and shop-image operations; the paths are below ``/v1``."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -117,6 +117,7 @@ class KarlaState:
         records: the sandbox's record store.
         emit: called with the shop slug and each `Event` a write produces.
         reachable: whether an API key may reach a shop (by slug).
+        members: every organisation's members, as ``GET /orgs/{org}/members`` answers them.
     """
 
     def __init__(
@@ -125,10 +126,12 @@ class KarlaState:
         *,
         emit: Callable[[str, Event], None],
         reachable: Callable[[str, str], bool],
+        members: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         self.records = records
         self.emit = emit
         self.reachable = reachable
+        self.members = tuple(dict(member) for member in members)
         self._lock = threading.RLock()
         self._shops: dict[str, None] = {}
         self._orders: dict[tuple[str, str, str], str] = {}
