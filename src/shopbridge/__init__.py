@@ -1,11 +1,13 @@
 """shopbridge: push a shop's data into the Kanal and Karla APIs without losing a record.
 
-The clients (`AsyncKanal`, `AsyncKarla` and their blocking twins `Kanal`, `Karla`), their
-records, the bulk runner's report and outcomes, the decision tables that classify every answer,
-the retry policy, the exceptions and Karla's webhook verification are all importable from here;
-Karla's other models, whose names overlap Kanal's (``Order``), from `shopbridge.karla`. The
-sandboxes live in `shopbridge.kanal.sandbox` and `shopbridge.karla.sandbox`; the pytest fixtures
-in `shopbridge.testing`.
+Here: the four clients (`AsyncKanal` and its blocking twin `Kanal`, `AsyncKarla` and `Karla`)
+and their options, the decision tables that classify every answer and their parts, the retry
+policy, the bulk runner's options, report and outcomes, and every exception. Each name means
+one thing: the two APIs' models, some of which share a name (Kanal's ``Order`` is what you send,
+Karla's what it answers), are reached through their own packages, `shopbridge.kanal` and
+`shopbridge.karla`, with Karla's webhook verification. The sandboxes are
+`shopbridge.kanal.sandbox` and `shopbridge.karla.sandbox`; the pytest fixtures are in
+`shopbridge.testing`. Everything else is private (``_name``), `shopbridge.core` included.
 
 Each name is imported on first use (PEP 562), so that ``import shopbridge.cli`` (and so
 ``shopbridge --help``) does not pay for aiohttp and both clients; type checkers read the real
@@ -25,17 +27,26 @@ if TYPE_CHECKING:
         ConflictError,
         CredentialsRejectedError,
         InputError,
+        InvalidEventError,
+        MalformedSignatureError,
         NotFoundError,
         PayloadRejectedError,
         RateLimitedError,
         RequestError,
         RequestFailedError,
         ShopbridgeError,
+        SignatureError,
+        SignatureMismatchError,
+        StaleSignatureError,
         TransientError,
         ValidationError,
     )
     from shopbridge.core.bulk._push import PushOptions
-    from shopbridge.core.bulk._report import BulkOutcome, BulkProgress, BulkReport
+    from shopbridge.core.bulk._report import (
+        BulkOutcome,
+        BulkProgress,
+        BulkReport,
+    )
     from shopbridge.core.sansio._outcome import (
         ErrorBody,
         FailureKind,
@@ -44,89 +55,55 @@ if TYPE_CHECKING:
         TransportFailure,
     )
     from shopbridge.core.sansio._policy import RetryPolicy
-    from shopbridge.core.sansio._table import DecisionTable, Rule, decide
-    from shopbridge.core.sansio._verdict import Action, Verdict, WaitSource
+    from shopbridge.core.sansio._table import (
+        DecisionTable,
+        Rule,
+        decide,
+    )
+    from shopbridge.core.sansio._verdict import (
+        Action,
+        Verdict,
+        WaitSource,
+    )
     from shopbridge.kanal import (
         KANAL_TABLE,
-        UNSET,
         AsyncKanal,
-        Checkout,
-        CheckoutRecord,
-        CheckoutUpdate,
-        Customer,
-        CustomerRecord,
         Kanal,
-        Order,
-        OrderRecord,
-        OrderUpdate,
-        Shipment,
-        ShipmentRecord,
-        Upserted,
+        KanalOptions,
     )
     from shopbridge.karla import (
         KARLA_TABLE,
-        AnnouncementCreate,
         AsyncKarla,
-        CampaignRequest,
-        Created,
-        DiscountCreate,
         Karla,
-        MalformedSignatureError,
-        OrderPlacement,
-        OrderTracking,
-        OrderUpsert,
-        ShipmentEvent,
-        SignatureError,
-        SignatureMismatchError,
-        StaleSignatureError,
-        WebhookCreate,
-        WebhookEvent,
-        read_event,
-        verify_signature,
-        webhook_handler,
+        KarlaOptions,
     )
-
-    __version__: str
 
 __all__ = [
     "KANAL_TABLE",
     "KARLA_TABLE",
-    "UNSET",
     "Action",
-    "AnnouncementCreate",
     "AsyncKanal",
     "AsyncKarla",
     "BlockingCallInEventLoopWarning",
     "BulkOutcome",
     "BulkProgress",
     "BulkReport",
-    "CampaignRequest",
-    "Checkout",
-    "CheckoutRecord",
-    "CheckoutUpdate",
     "CheckpointError",
     "ConfigurationError",
     "ConflictError",
-    "Created",
     "CredentialsRejectedError",
-    "Customer",
-    "CustomerRecord",
     "DecisionTable",
-    "DiscountCreate",
     "ErrorBody",
     "FailureKind",
     "HttpResponse",
     "InputError",
+    "InvalidEventError",
     "Kanal",
+    "KanalOptions",
     "Karla",
+    "KarlaOptions",
     "MalformedSignatureError",
     "NotFoundError",
-    "Order",
-    "OrderPlacement",
-    "OrderRecord",
-    "OrderTracking",
-    "OrderUpdate",
-    "OrderUpsert",
     "PayloadRejectedError",
     "PushOptions",
     "RateLimitedError",
@@ -135,26 +112,17 @@ __all__ = [
     "RequestFailedError",
     "RetryPolicy",
     "Rule",
-    "Shipment",
-    "ShipmentEvent",
-    "ShipmentRecord",
     "ShopbridgeError",
     "SignatureError",
     "SignatureMismatchError",
     "StaleSignatureError",
     "TransientError",
     "TransportFailure",
-    "Upserted",
     "ValidationError",
     "Verdict",
     "WaitSource",
-    "WebhookCreate",
-    "WebhookEvent",
     "__version__",
     "decide",
-    "read_event",
-    "verify_signature",
-    "webhook_handler",
 ]
 
 _MODULES: dict[str, tuple[str, ...]] = {
@@ -165,16 +133,20 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "ConflictError",
         "CredentialsRejectedError",
         "InputError",
+        "InvalidEventError",
+        "MalformedSignatureError",
         "NotFoundError",
         "PayloadRejectedError",
         "RateLimitedError",
         "RequestError",
         "RequestFailedError",
         "ShopbridgeError",
+        "SignatureError",
+        "SignatureMismatchError",
+        "StaleSignatureError",
         "TransientError",
         "ValidationError",
     ),
-    "shopbridge.core.sansio._policy": ("RetryPolicy",),
     "shopbridge.core.bulk._push": ("PushOptions",),
     "shopbridge.core.bulk._report": (
         "BulkOutcome",
@@ -188,6 +160,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "RequestFacts",
         "TransportFailure",
     ),
+    "shopbridge.core.sansio._policy": ("RetryPolicy",),
     "shopbridge.core.sansio._table": (
         "DecisionTable",
         "Rule",
@@ -200,42 +173,15 @@ _MODULES: dict[str, tuple[str, ...]] = {
     ),
     "shopbridge.kanal": (
         "KANAL_TABLE",
-        "UNSET",
         "AsyncKanal",
-        "Checkout",
-        "CheckoutRecord",
-        "CheckoutUpdate",
-        "Customer",
-        "CustomerRecord",
         "Kanal",
-        "Order",
-        "OrderRecord",
-        "OrderUpdate",
-        "Shipment",
-        "ShipmentRecord",
-        "Upserted",
+        "KanalOptions",
     ),
     "shopbridge.karla": (
         "KARLA_TABLE",
-        "AnnouncementCreate",
         "AsyncKarla",
-        "CampaignRequest",
-        "Created",
-        "DiscountCreate",
         "Karla",
-        "MalformedSignatureError",
-        "OrderPlacement",
-        "OrderTracking",
-        "OrderUpsert",
-        "ShipmentEvent",
-        "SignatureError",
-        "SignatureMismatchError",
-        "StaleSignatureError",
-        "WebhookCreate",
-        "WebhookEvent",
-        "read_event",
-        "verify_signature",
-        "webhook_handler",
+        "KarlaOptions",
     ),
 }
 """Where each public name is defined (the imports under ``TYPE_CHECKING`` above, as data)."""

@@ -35,6 +35,8 @@ import threading
 
 from attrs import field, frozen, validators
 
+from shopbridge.core._errors import FaultSpecError
+
 __all__ = [
     "NO_FAULTS",
     "FaultInjector",
@@ -44,10 +46,6 @@ __all__ = [
     "Faults",
     "Malformed",
 ]
-
-
-class FaultSpecError(ValueError):
-    """A fault spec string that cannot be read; the message names the bad item."""
 
 
 class FaultKind(enum.Enum):

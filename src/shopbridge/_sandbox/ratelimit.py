@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 
 from attrs import field, frozen, validators
 
+from shopbridge.core._errors import RateLimitSpecError
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Hashable
 
@@ -31,10 +33,6 @@ __all__ = [
     "RateLimitSpecError",
     "spent_window",
 ]
-
-
-class RateLimitSpecError(ValueError):
-    """A rate-limit spec (``LIMIT/SECONDS`` or ``off``) that cannot be read."""
 
 
 def _positive_seconds(_instance: object, _attribute: object, value: float) -> None:

@@ -4,6 +4,8 @@
 
     ShopbridgeError
     ├── ConfigurationError            a client built wrong: bad base URL, plain http, empty key
+    │   ├── FaultSpecError            a sandbox's fault spec (``503=0.1,...``) is unreadable
+    │   └── RateLimitSpecError        a sandbox's rate-limit spec (``60/60``, ``off``) too
     ├── RequestError                  a request ended without success; carries the Verdict
     │   ├── PayloadRejectedError      FIX_PAYLOAD      fix the record, never resend it as is
     │   │   └── ValidationError       ...found before sending: no request was made
@@ -42,8 +44,6 @@ Not here, on purpose:
 * ``TransportError`` (`shopbridge.core._transport`) and ``PacingTimeoutError``
   (`shopbridge.core._pacing`): internal signals to the engine, which turns each into a
   `RequestError`; they never reach a caller.
-* ``FaultSpecError`` and ``RateLimitSpecError``: the sandboxes' configuration errors live with
-  the sandbox kit (`shopbridge._sandbox`), which the core never imports.
 """
 
 from __future__ import annotations
@@ -65,11 +65,13 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "CredentialsRejectedError",
+    "FaultSpecError",
     "InputError",
     "InvalidEventError",
     "MalformedSignatureError",
     "NotFoundError",
     "PayloadRejectedError",
+    "RateLimitSpecError",
     "RateLimitedError",
     "RequestError",
     "RequestFailedError",
@@ -94,6 +96,14 @@ class ShopbridgeError(Exception):
 
 class ConfigurationError(ShopbridgeError, ValueError):
     """The client was configured wrong; the message names the setting and the fix."""
+
+
+class FaultSpecError(ConfigurationError):
+    """A sandbox's fault spec string that cannot be read; the message names the bad item."""
+
+
+class RateLimitSpecError(ConfigurationError):
+    """A sandbox's rate-limit spec (``LIMIT/SECONDS`` or ``off``) that cannot be read."""
 
 
 class RequestError(ShopbridgeError):
