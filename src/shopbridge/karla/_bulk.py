@@ -95,4 +95,5 @@ def push(
         key_of=_key_of(resource),
         counters=client._engine.counters,
         options=options,
+        redactor=client.redactor,
     )

@@ -36,6 +36,7 @@ from shopbridge.core._errors import ConfigurationError
 from shopbridge.core.bulk._report import BulkProgress, BulkReport, Settled
 from shopbridge.core.bulk._run import BulkRun
 from shopbridge.core.bulk._sources import InputFormat, check_readable, count_records, items_from
+from shopbridge.core.sansio._redaction import NO_REDACTION, Redactor
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable
@@ -119,6 +120,7 @@ async def push_records(
     key_of: Callable[[Any], object] | None = None,
     counters: EngineCounters | None,
     options: PushOptions,
+    redactor: Redactor = NO_REDACTION,
 ) -> BulkReport:
     """`run_bulk` over any source: a path (``-`` for stdin), an iterable, an async iterable.
 
@@ -151,6 +153,7 @@ async def push_records(
         on_progress=options.get("on_progress"),
         total=total,
         max_pending=options.get("max_pending", DEFAULT_MAX_PENDING),
+        redactor=redactor,
     )
 
 
@@ -171,6 +174,7 @@ async def run_bulk(
     max_pending: int = DEFAULT_MAX_PENDING,
     progress_interval: float = 0.25,
     checkpoint_interval: float = 1.0,
+    redactor: Redactor = NO_REDACTION,
 ) -> BulkReport:
     """Push every item through `handle` (see the module docstring).
 
@@ -191,6 +195,8 @@ async def run_bulk(
         max_pending: records at most between the oldest unsettled one and the newest read.
         progress_interval: seconds at least between two progress events.
         checkpoint_interval: seconds at least between two checkpoint saves.
+        redactor: hides the client's credentials in the dead letter, the checkpoint and the
+            report (the client's `redactor`).
 
     Raises:
         ConfigurationError: an option is out of range.
@@ -216,6 +222,7 @@ async def run_bulk(
         total=total,
         progress_interval=progress_interval,
         checkpoint_interval=checkpoint_interval,
+        redactor=redactor,
     )
     run.open_files(
         None if dead_letter is None else Path(dead_letter),

@@ -13,7 +13,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, TypeVar
 
-from attrs import field, frozen
+from attrs import evolve, field, frozen
 
 from shopbridge.core._errors import RequestError
 from shopbridge.core.sansio._outcome import NO_FIELD_ERRORS, FieldErrors, freeze_field_errors
@@ -21,6 +21,8 @@ from shopbridge.core.sansio._verdict import Action, Verdict
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
+
+    from shopbridge.core.sansio._redaction import Redactor
 
 _T = TypeVar("_T")
 
@@ -123,6 +125,22 @@ class Settled:
     def action(self) -> Action | None:
         """The decision table's action, if a verdict was reached."""
         return None if self.verdict is None else self.verdict.action
+
+    def redacted(self, redactor: Redactor) -> Settled:
+        """This outcome with the secrets hidden in every text that came from outside.
+
+        The message, the field errors (their names too), the give-up reason and the request id
+        may all come from the server or from a custom handler: any of them may echo the key.
+        """
+        if not redactor:
+            return self
+        return evolve(
+            self,
+            field_errors=redactor.data(dict(self.field_errors)),
+            message=redactor.optional(self.message),
+            gave_up=redactor.optional(self.gave_up),
+            request_id=redactor.optional(self.request_id),
+        )
 
 
 def settled_from_error(error: RequestError, *, store_keys: frozenset[str] = frozenset()) -> Settled:

@@ -27,6 +27,7 @@ from shopbridge.core.bulk._files import (
     dump_json,
 )
 from shopbridge.core.bulk._report import BulkOutcome, BulkProgress, BulkReport, Settled
+from shopbridge.core.sansio._redaction import NO_REDACTION, Redactor
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
@@ -57,10 +58,14 @@ class BulkRun:
         total: int | None,
         progress_interval: float,
         checkpoint_interval: float,
+        redactor: Redactor = NO_REDACTION,
     ) -> None:
         self._handle = handle
+        self._redactor = redactor
         self._resource = resource
-        self._scope = scope
+        # The scope goes into the checkpoint and into messages: a key given as the store or
+        # shop by mistake must not.
+        self._scope = redactor.text(scope)
         self._to_json = to_json
         self._key_of = key_of
         self._keys_in_flight: dict[object, asyncio.Event] = {}
@@ -253,6 +258,8 @@ class BulkRun:
             self._settle(item, Settled(outcome=BulkOutcome.SKIPPED, message=self._skip_message))
 
     def _settle(self, item: InputItem, settled: Settled) -> None:
+        # The one door every outcome goes through to the dead letter, the counts and the report.
+        settled = settled.redacted(self._redactor)
         self._settled[item.position] = (item, settled)
         if settled.stops_run and self._stopped is None:
             self._stop(settled)
