@@ -14,14 +14,28 @@ A line that could not be read keeps its text under ``_dead_letter.raw``.
 ``position`` has its final outcome counted in ``counts`` and, if not done, its row in the
 dead-letter file before ``dead_letter_offset``. ``digest`` fingerprints those records, so that a
 checkpoint is never applied to another input. Saving fsyncs the dead-letter file first, then
-writes the checkpoint to a temporary file, fsyncs it and renames it over the old one: a run
-killed at any instant (``kill -9`` included) leaves a checkpoint that describes rows that are on
-disk.
+writes the checkpoint to a temporary file of its own (unique: `tempfile.mkstemp` beside it),
+fsyncs it and renames it over the old one: a run killed at any instant (``kill -9`` included)
+leaves a checkpoint that describes rows that are on disk.
+
+**Locks.** A run holds an exclusive `fcntl.flock` on its dead-letter file and on a lock file
+beside its checkpoint (``NAME.lock``, left in place: removing it would let two runs lock two
+different files of the same name) for as long as it runs; a second run on either is refused at
+once with `FilesInUseError`. The operating system releases the locks when the process ends,
+however it ends (``kill -9`` included): a lock never outlives its run. On Windows, which has no
+``flock``, files are not locked: do not start two runs on the same files there.
+
+**Whole rows.** A dead-letter row is written with one unbuffered write of the whole line; when
+the disk refuses part of it, the file is cut back to the last whole row and the error raised, so
+the file never holds a torn row.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+import tempfile
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -38,13 +52,63 @@ if TYPE_CHECKING:
     from shopbridge.core.bulk._report import Settled
     from shopbridge.core.bulk._sources import InputItem
 
-__all__ = ["CheckpointError", "CheckpointState", "DeadLetterFile", "dead_letter_row"]
+if sys.platform != "win32":  # Windows has no flock (see the module docstring)
+    import fcntl
+
+__all__ = [
+    "CheckpointError",
+    "CheckpointLock",
+    "CheckpointState",
+    "DeadLetterFile",
+    "FilesInUseError",
+    "dead_letter_row",
+]
 
 _FORMAT = 1
 
 
 class CheckpointError(ShopbridgeError):
     """A checkpoint that cannot be used for this run; the message says why and what to do."""
+
+
+class FilesInUseError(CheckpointError):
+    """Another run (another process, or another run of this one) holds the file's lock."""
+
+
+def _lock(fd: int, path: Path, what: str) -> None:
+    """Take the exclusive lock of `fd`, or refuse at once: never wait for another run."""
+    if sys.platform == "win32":  # pragma: no cover - no flock there
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        msg = (
+            f"the {what} {str(path)!r} is in use by another run: two runs on the same files "
+            "would tear them. Wait for that run to end (or stop it), or give other files"
+        )
+        raise FilesInUseError(msg) from None
+
+
+class CheckpointLock:
+    """The lock of a checkpoint, held on ``NAME.lock`` beside it until `release`.
+
+    Raises:
+        FilesInUseError: another run holds it.
+        OSError: the lock file cannot be created (a missing directory, a read-only one).
+    """
+
+    def __init__(self, checkpoint: Path) -> None:
+        self.path = checkpoint.with_name(checkpoint.name + ".lock")
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        _lock(fd, checkpoint, "checkpoint")
+        self._fd: int | None = fd
+
+    def release(self) -> None:
+        """Release the lock (idempotent)."""
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
 
 
 def _default(value: object) -> object:
@@ -103,51 +167,73 @@ class DeadLetterFile:
         self.path = Path(path)
         self.rows = 0
         self._fresh = keep is None or keep == 0
-        if keep is None:
-            self._file: IO[bytes] = self.path.open("wb")
-            return
-        try:
-            size = self.path.stat().st_size
-        except FileNotFoundError:
-            size = 0
-        if size < keep:
+        # Opened without truncating, and locked, before anything is cut: a second run must not
+        # empty the file of the run that holds it.
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        _lock(fd, self.path, "dead-letter file")
+        # Unbuffered: each row is one write of the whole line (see `write`).
+        self._file: IO[bytes] = open(fd, "r+b", buffering=0)  # noqa: PTH123, SIM115 - an fd
+        size = os.fstat(fd).st_size
+        if keep is not None and size < keep:
+            self._file.close()
             msg = (
                 f"the dead-letter file {str(self.path)!r} holds {size} bytes but the checkpoint "
                 f"counts on {keep}: it was changed since; restore it, or start afresh without "
                 "the checkpoint"
             )
             raise CheckpointError(msg)
-        self._file = self.path.open("r+b" if size else "wb")
-        self._file.truncate(keep)
-        self._file.seek(keep)
+        self._offset = keep or 0
+        self._file.truncate(self._offset)
+        self._file.seek(self._offset)
 
     @property
     def offset(self) -> int:
-        """Bytes written so far (the earlier run's kept bytes included)."""
-        return self._file.tell()
+        """Bytes of whole rows written so far (the earlier run's kept bytes included)."""
+        return self._offset
 
     def write(self, row: Mapping[str, Any]) -> None:
-        """Append one row (buffered; `flush` and `sync` make it durable)."""
-        self._file.write(dump_json(row) + b"\n")
+        """Append one row, whole or not at all.
+
+        Raises:
+            OSError: the disk refused it (full, gone); the file is cut back to its last whole
+                row first.
+        """
+        line = memoryview(dump_json(row) + b"\n")
+        written = 0
+        try:
+            while written < len(line):
+                # One write of the whole line; a short one (a nearly full disk) goes on.
+                count = self._file.write(line[written:])
+                if not count:
+                    raise OSError(28, "No space left on device")
+                written += count
+        except OSError:
+            with contextlib.suppress(OSError):
+                self._file.truncate(self._offset)
+                self._file.seek(self._offset)
+            raise
+        self._offset += written
         self.rows += 1
 
     def flush(self) -> None:
-        """Hand the buffered rows to the operating system."""
-        self._file.flush()
+        """Nothing to do: rows are unbuffered (kept for the callers that flush before sync)."""
 
     def sync(self) -> None:
         """Make every row written so far durable (call after `flush`)."""
         os.fsync(self._file.fileno())
 
     def close(self) -> None:
-        """Flush and close (idempotent); a file this run started and left empty is removed."""
+        """Close (idempotent), which releases the lock.
+
+        A file this run started and left empty is removed.
+        """
         if self._file.closed:
             return
-        self._file.flush()
-        empty = self._file.tell() == 0
-        self._file.close()
+        empty = self._offset == 0
         if empty and self._fresh:
+            # Removed while still locked: no other run can have opened it in between.
             self.path.unlink(missing_ok=True)
+        self._file.close()
 
     @property
     def kept(self) -> bool:
@@ -180,14 +266,24 @@ class CheckpointState:
     complete: bool = False
 
     def save(self, path: Path) -> None:
-        """Replace the checkpoint at `path` atomically and durably."""
-        temporary = path.with_name(path.name + ".tmp")
+        """Replace the checkpoint at `path` atomically and durably.
+
+        Raises:
+            OSError: it cannot be written (no space, a missing directory); the temporary file
+                is removed and the checkpoint on disk is the previous one, whole.
+        """
         data = dump_json({"shopbridge_checkpoint": _FORMAT, **asdict(self)})
-        with temporary.open("wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        temporary.replace(path)
+        fd, name = tempfile.mkstemp(prefix=f"{path.name}.", suffix=".tmp", dir=path.parent)
+        temporary = Path(name)
+        try:
+            with open(fd, "wb") as file:  # noqa: PTH123 - an fd from mkstemp
+                file.write(data)
+                file.flush()
+                os.fsync(file.fileno())
+            temporary.replace(path)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
 
     @classmethod
     def load(cls, path: Path) -> CheckpointState | None:

@@ -21,6 +21,7 @@ import anyio.to_thread
 
 from shopbridge.core.bulk._files import (
     CheckpointError,
+    CheckpointLock,
     CheckpointState,
     DeadLetterFile,
     dead_letter_row,
@@ -96,6 +97,7 @@ class BulkRun:
         self._last_save = time.monotonic()
         self._saving: asyncio.Task[None] | None = None
         self._verified = True
+        self._lock: CheckpointLock | None = None
 
     # -- files ------------------------------------------------------------------------------
 
@@ -104,10 +106,20 @@ class BulkRun:
 
         Raises:
             CheckpointError: the checkpoint is of another push, or its dead letter changed.
+            FilesInUseError: another run holds the checkpoint or the dead letter.
         """
+        try:
+            self._open_files(dead_letter, checkpoint)
+        except BaseException:
+            self._close_files()
+            raise
+
+    def _open_files(self, dead_letter: Path | None, checkpoint: Path | None) -> None:
         keep: int | None = None
         if checkpoint is not None:
             self._checkpoint_path = checkpoint
+            # Locked before it is read: the state read is the one no other run is changing.
+            self._lock = CheckpointLock(checkpoint)
             state = CheckpointState.load(checkpoint)
             if state is not None:
                 self._check_belongs(state, dead_letter)
@@ -381,9 +393,16 @@ class BulkRun:
             if write is not None:
                 write()
         finally:
+            self._close_files()
+        self._progress(finished=True)
+
+    def _close_files(self) -> None:
+        try:
             if self._dead_letter is not None:
                 self._dead_letter.close()
-        self._progress(finished=True)
+        finally:
+            if self._lock is not None:
+                self._lock.release()
 
     def _progress(self, *, finished: bool) -> None:
         if self._on_progress is None:
