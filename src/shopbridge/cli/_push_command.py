@@ -54,7 +54,8 @@ def push() -> None:
     """Push a file of records into an API at its rate limit, losing none.
 
     Exit status: 0 when every record is done, 1 when some are not (they are in the dead
-    letter), 2 for a usage error.
+    letter), 2 for a usage error, 3 when the dead letter or the checkpoint could not be
+    written (a full disk): the run stopped, resumable once the space is freed.
     """
 
 

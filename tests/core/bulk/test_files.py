@@ -3,14 +3,16 @@ files, and a dead-letter row is whole or absent, whatever the disk does."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from typing import TYPE_CHECKING, Any
 
 import anyio
+import anyio.lowlevel
 import pytest
 
-from shopbridge.core.bulk._files import CheckpointError, CheckpointState
+from shopbridge.core.bulk._files import CheckpointError, CheckpointState, UnwritableFileError
 from shopbridge.core.bulk._push import run_bulk
 from shopbridge.core.bulk._report import BulkOutcome, Settled
 from shopbridge.core.bulk._sources import items_from
@@ -97,3 +99,73 @@ def test_checkpoint_saves_use_unique_temporary_files(tmp_path: Path) -> None:
     assert CheckpointState.load(path) == state
     assert fixed.read_text() == "another run's temporary file"  # never written over
     assert sorted(path.name for path in tmp_path.iterdir()) == ["cp.json", "cp.json.tmp"]
+
+
+# A full disk, and a missing directory
+
+
+LONG = "x" * 100
+"""A rejection message that makes each dead-letter row about 300 bytes: 120 of them fit the
+disk, not once the filler takes most of it."""
+RECORDS = 120
+
+
+async def rejected_long(record: Any) -> Settled:
+    await anyio.lowlevel.checkpoint()
+    return Settled(outcome=BulkOutcome.REJECTED, attempts=1, message=f"{record}: {LONG}")
+
+
+async def test_a_full_disk_stops_the_run_cleanly_with_whole_rows_and_loses_no_record(
+    small_disk: Path,
+) -> None:
+    dead_letter, checkpoint = small_disk / "dead.jsonl", small_disk / "cp.json"
+    filler = small_disk / "filler"
+    filler.write_bytes(b"\0" * 48 * 1024)  # leaves room for some rows, not all
+    options: dict[str, Any] = {
+        "resource": "r", "scope": "s", "to_json": identity, "dead_letter": dead_letter,
+        "checkpoint": checkpoint, "checkpoint_interval": 0.0,
+    }  # fmt: skip
+    with anyio.fail_after(30):
+        report = await run_bulk(items_from(range(RECORDS)), rejected_long, **options)
+    assert report.file_error is not None
+    assert "No space left on device" in report.file_error
+    assert report.stopped is not None
+    assert sum(report.counts.values()) == RECORDS
+    rows = dead_letter.read_bytes().splitlines(keepends=True)
+    assert all(row.endswith(b"\n") for row in rows)  # no torn row
+    assert [json.loads(row)["_dead_letter"]["position"] for row in rows] == list(range(len(rows)))
+    assert report.dead_lettered == len(rows)
+    assert not [path for path in small_disk.iterdir() if path.suffix == ".tmp"]  # noqa: ASYNC240
+    state = CheckpointState.load(checkpoint)  # none yet, if the disk filled before a save
+    if state is not None:
+        assert state.position <= len(rows)
+        assert state.dead_letter_offset <= dead_letter.stat().st_size
+    # Space freed: the same run resumes, and every record has its row, once, in order.
+    filler.unlink()
+    with anyio.fail_after(30):
+        resumed = await run_bulk(items_from(range(RECORDS)), rejected_long, **options)
+    assert resumed.file_error is None
+    assert resumed.counts[BulkOutcome.REJECTED] == RECORDS
+    rows = dead_letter.read_bytes().splitlines()
+    positions = [json.loads(row)["_dead_letter"]["position"] for row in rows]
+    assert positions == list(range(RECORDS))
+
+
+async def test_a_dead_letter_or_checkpoint_in_a_missing_directory_is_refused_before_sending(
+    tmp_path: Path,
+) -> None:
+    sent: list[Any] = []
+
+    async def handle(record: Any) -> Settled:
+        sent.append(record)
+        return Settled(outcome=BulkOutcome.CREATED, attempts=1)
+
+    missing = tmp_path / "no-such-dir"
+    for given in ({"dead_letter": missing / "dead.jsonl"}, {"checkpoint": missing / "cp.json"}):
+        with pytest.raises(UnwritableFileError, match="no-such-dir") as caught:
+            await run_bulk(
+                items_from(range(5)), handle, resource="r", scope="s", to_json=identity,
+                **given,  # type: ignore[arg-type]
+            )  # fmt: skip
+        assert "No such file or directory" in str(caught.value)
+    assert sent == []

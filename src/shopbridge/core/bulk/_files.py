@@ -61,6 +61,7 @@ __all__ = [
     "CheckpointState",
     "DeadLetterFile",
     "FilesInUseError",
+    "UnwritableFileError",
     "dead_letter_row",
 ]
 
@@ -69,6 +70,10 @@ _FORMAT = 1
 
 class CheckpointError(ShopbridgeError):
     """A checkpoint that cannot be used for this run; the message says why and what to do."""
+
+
+class UnwritableFileError(CheckpointError):
+    """A file of the run (dead letter, checkpoint) cannot be created where it was asked for."""
 
 
 class FilesInUseError(CheckpointError):

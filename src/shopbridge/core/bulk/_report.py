@@ -242,7 +242,11 @@ class BulkReport:
             not sent again.
         dead_letter: the dead-letter file, if one was written.
         dead_lettered: rows in it: every record that did not reach done.
-        stopped: why the run stopped before sending everything (credentials refused), if it did.
+        stopped: why the run stopped before sending everything (credentials refused, a file
+            that could not be written), if it did.
+        file_error: why a file of the run (dead letter, checkpoint) could not be written, if
+            one could not: the run stopped there, with every record settled before that point
+            in the checkpoint and the rest resumable once the space is freed.
         rules: how often each decision-table row fired during this run.
     """
 
@@ -257,6 +261,7 @@ class BulkReport:
     dead_lettered: int = 0
     stopped: str | None = None
     rules: Mapping[str, int] = field(factory=dict, converter=_frozen_rules)
+    file_error: str | None = None
 
     @property
     def done(self) -> int:

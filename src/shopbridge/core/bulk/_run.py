@@ -24,6 +24,7 @@ from shopbridge.core.bulk._files import (
     CheckpointLock,
     CheckpointState,
     DeadLetterFile,
+    UnwritableFileError,
     dead_letter_row,
     dump_json,
 )
@@ -98,6 +99,8 @@ class BulkRun:
         self._saving: asyncio.Task[None] | None = None
         self._verified = True
         self._lock: CheckpointLock | None = None
+        self._file_error: str | None = None
+        self._unwritten = 0  # records not done whose dead-letter row could not be written
 
     # -- files ------------------------------------------------------------------------------
 
@@ -107,9 +110,19 @@ class BulkRun:
         Raises:
             CheckpointError: the checkpoint is of another push, or its dead letter changed.
             FilesInUseError: another run holds the checkpoint or the dead letter.
+            UnwritableFileError: one of them cannot be created (a missing directory).
         """
         try:
             self._open_files(dead_letter, checkpoint)
+        except OSError as exc:
+            self._close_files()
+            # Found before anything is sent, rather than after every record was pushed.
+            where = exc.filename if exc.filename is not None else dead_letter or checkpoint
+            msg = (
+                f"cannot write {str(where)!r}: {exc.strerror or exc}; give a path in a "
+                "directory that exists and can be written to"
+            )
+            raise UnwritableFileError(msg) from None
         except BaseException:
             self._close_files()
             raise
@@ -282,11 +295,28 @@ class BulkRun:
 
     def _stop(self, settled: Settled) -> None:
         reason = settled.verdict.reason if settled.verdict is not None else "refused"
-        self._stopped = f"the first credentials or store failure stopped the run: {reason}"
-        self._skip_message = (
+        self._halt(
+            f"the first credentials or store failure stopped the run: {reason}",
             "not sent: the run stopped at the first credentials or store failure; fix the key "
-            "or the store, then resume from the checkpoint (or push the dead letter again)"
+            "or the store, then resume from the checkpoint (or push the dead letter again)",
         )
+
+    def _files_failed(self, what: str, exc: OSError) -> None:
+        """A file of the run cannot be written (a full disk): stop, keeping what is settled."""
+        if self._file_error is not None:
+            return
+        self._file_error = f"the {what} could not be written: {exc.strerror or exc}"
+        logger.error("%s: %s; the run stops", self._resource, self._file_error)
+        if self._stopped is None:
+            self._halt(
+                f"{self._file_error}; free the space, then resume from the checkpoint",
+                "not sent: the run stopped when its files could not be written; free the "
+                "space, then resume from the checkpoint",
+            )
+
+    def _halt(self, stopped: str, skip_message: str) -> None:
+        self._stopped = stopped
+        self._skip_message = skip_message
         current = asyncio.current_task()
         for task in self._in_flight:
             if task is not current and not task.done():
@@ -300,17 +330,32 @@ class BulkRun:
             if self._mark is None and (settled.stops_run or settled.outcome is BulkOutcome.SKIPPED):
                 # Not final: with the key or the store fixed it can succeed. Resume from here.
                 self._mark = self._state(complete=False)
+            if not settled.outcome.done and self._dead_letter is not None:
+                self._write_row(item, settled)
             self._counts[settled.outcome] += 1
             if settled.attempts == 0 and settled.outcome is BulkOutcome.REJECTED:
                 # Decided before any request: by the client's checks, not the table.
                 rule = settled.verdict.rule if settled.verdict is not None else "unreadable-input"
                 self._local_rules[rule] += 1
-            if not settled.outcome.done and self._dead_letter is not None:
-                self._dead_letter.write(dead_letter_row(item, settled, self._json(item.record)))
             if self._checkpoint_path is not None and self._mark is None:
                 self._fingerprint(item)
             self._flushed += 1
         self._room.set()
+
+    def _write_row(self, item: InputItem, settled: Settled) -> None:
+        dead_letter = self._dead_letter
+        assert dead_letter is not None  # noqa: S101 - the caller checked
+        if self._file_error is None:
+            try:
+                dead_letter.write(dead_letter_row(item, settled, self._json(item.record)))
+            except OSError as exc:
+                # The row was cut back whole: resume from this record, which has none.
+                if self._mark is None:
+                    self._mark = self._state(complete=False)
+                self._files_failed(f"dead letter {str(dead_letter.path)!r}", exc)
+            else:
+                return
+        self._unwritten += 1
 
     def _json(self, record: Any) -> Any:
         try:
@@ -377,8 +422,13 @@ class BulkRun:
 
     async def _save(self, *, complete: bool) -> None:
         write = self._checkpoint_now(complete=complete)
-        if write is not None:
+        if write is None:
+            return
+        try:
             await anyio.to_thread.run_sync(write)
+        except OSError as exc:
+            # Never silent: a run that cannot save its resumable point stops sending.
+            self._files_failed(f"checkpoint {str(self._checkpoint_path)!r}", exc)
 
     async def _finish(self, *, complete: bool) -> None:
         saving = self._saving
@@ -391,7 +441,10 @@ class BulkRun:
             # being cancelled, and it is the run's last act.
             write = self._checkpoint_now(complete=complete and self._mark is None)
             if write is not None:
-                write()
+                try:
+                    write()
+                except OSError as exc:  # the checkpoint on disk is the last one saved, whole
+                    self._files_failed(f"checkpoint {str(self._checkpoint_path)!r}", exc)
         finally:
             self._close_files()
         self._progress(finished=True)
@@ -454,7 +507,8 @@ class BulkRun:
             elapsed=time.monotonic() - self._started,
             resumed_from=self._resume.position if self._resume is not None else 0,
             dead_letter=dead_letter.path if dead_letter is not None and dead_letter.kept else None,
-            dead_lettered=not_done if dead_letter is not None else 0,
+            dead_lettered=not_done - self._unwritten if dead_letter is not None else 0,
             stopped=self._stopped,
+            file_error=self._file_error,
             rules=self._local_rules + (activity.rules if activity is not None else Counter()),
         )
