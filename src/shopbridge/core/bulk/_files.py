@@ -66,6 +66,9 @@ __all__ = [
 ]
 
 _FORMAT = 1
+_PRIVATE = 0o600
+"""The mode of the files a run creates: the dead letter holds records, personal data included
+(and a checkpoint's temporary file, from `tempfile.mkstemp`, is created so too)."""
 
 
 class CheckpointError(ShopbridgeError):
@@ -105,7 +108,7 @@ class CheckpointLock:
 
     def __init__(self, checkpoint: Path) -> None:
         self.path = checkpoint.with_name(checkpoint.name + ".lock")
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, _PRIVATE)
         _lock(fd, checkpoint, "checkpoint")
         self._fd: int | None = fd
 
@@ -174,7 +177,7 @@ class DeadLetterFile:
         self._fresh = keep is None or keep == 0
         # Opened without truncating, and locked, before anything is cut: a second run must not
         # empty the file of the run that holds it.
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, _PRIVATE)
         _lock(fd, self.path, "dead-letter file")
         # Unbuffered: each row is one write of the whole line (see `write`).
         self._file: IO[bytes] = open(fd, "r+b", buffering=0)  # noqa: PTH123, SIM115 - an fd

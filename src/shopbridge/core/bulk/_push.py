@@ -19,8 +19,13 @@ one record and returns its `Settled` outcome (never raising for an API answer). 
 Resuming: with a checkpoint from an earlier run of the same push, the records before its
 position are read (and fingerprinted, to prove the input is the same) but not sent; their
 outcomes come from the checkpoint. What is sent again: the records from that position on which
-the killed run had already sent: those settled after its last checkpoint save and those in
-flight when it died. Upserts being idempotent, re-sending them is harmless.
+the killed run had already sent. That position is the oldest record unsettled at the last save,
+and a run reads at most ``max_pending`` records ahead of the oldest unsettled one, so the window
+re-sent is at most ``max_pending`` plus the records settled since the last save. Upserts being
+idempotent, re-sending them is harmless.
+
+The run's files are locked against a second run, and a write that fails (a full disk) stops the
+run cleanly: see `shopbridge.core.bulk._files` and `BulkReport.file_error`.
 """
 
 from __future__ import annotations
