@@ -25,6 +25,10 @@ once with `FilesInUseError`. The operating system releases the locks when the pr
 however it ends (``kill -9`` included): a lock never outlives its run. On Windows, which has no
 ``flock``, files are not locked: do not start two runs on the same files there.
 
+**Sent journal.** ``NAME.sent`` beside the checkpoint holds the position of each record sent,
+written before its request: a resumed create that meets "already exists" after its first
+run sent it is ``already_existed``, not a ``conflict`` (see `SentJournal`).
+
 **Whole rows.** A dead-letter row is written with one unbuffered write of the whole line; when
 the disk refuses part of it, the file is cut back to the last whole row and the error raised, so
 the file never holds a torn row.
@@ -61,6 +65,7 @@ __all__ = [
     "CheckpointState",
     "DeadLetterFile",
     "FilesInUseError",
+    "SentJournal",
     "UnwritableFileError",
     "dead_letter_row",
 ]
@@ -247,6 +252,51 @@ class DeadLetterFile:
     def kept(self) -> bool:
         """Whether the file exists (it is removed at `close` when it stayed empty)."""
         return self.path.exists()
+
+
+class SentJournal:
+    """``NAME.sent`` beside the checkpoint: the position of every record sent, before it is sent.
+
+    A record a killed run sent is sent again by its resume (see `shopbridge.core.bulk._push`);
+    for a create, the API then answers "already exists" to the run that created it. This
+    journal says which records those are, so that their 409 is ``already_existed``, never a
+    ``conflict``. One unbuffered write per record, before its request: a ``kill -9`` loses
+    nothing of it (a power cut may lose its last lines, which the checkpoint does not count on
+    either).
+
+    Args:
+        checkpoint: the checkpoint it belongs to.
+        since: the checkpoint's position when resuming (the positions before it are settled and
+            forgotten), or ``None`` to start afresh.
+    """
+
+    def __init__(self, checkpoint: Path, *, since: int | None) -> None:
+        self.path = checkpoint.with_name(checkpoint.name + ".sent")
+        self.earlier: frozenset[int] = frozenset()
+        if since is not None:
+            with contextlib.suppress(FileNotFoundError):
+                lines = self.path.read_bytes().split(b"\n")
+                self.earlier = frozenset(
+                    int(line) for line in lines if line.isdigit() and int(line) >= since
+                )
+        # Rewritten with what still matters, so that it never grows past one run's window.
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _PRIVATE)
+        if self.earlier:
+            os.write(self._fd, b"".join(b"%d\n" % position for position in sorted(self.earlier)))
+
+    def record(self, position: int) -> None:
+        """Note that the record at `position` is about to be sent.
+
+        Raises:
+            OSError: it cannot be written (a full disk).
+        """
+        os.write(self._fd, b"%d\n" % position)
+
+    def close(self) -> None:
+        """Close (idempotent)."""
+        fd, self._fd = self._fd, -1
+        if fd >= 0:
+            os.close(fd)
 
 
 @frozen(kw_only=True)

@@ -18,12 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
+from attrs import evolve
 
 from shopbridge.core.bulk._files import (
     CheckpointError,
     CheckpointLock,
     CheckpointState,
     DeadLetterFile,
+    SentJournal,
     UnwritableFileError,
     dead_letter_row,
     dump_json,
@@ -100,6 +102,7 @@ class BulkRun:
         self._verified = True
         self._lock: CheckpointLock | None = None
         self._file_error: str | None = None
+        self._journal: SentJournal | None = None
         self._unwritten = 0  # records not done whose dead-letter row could not be written
 
     # -- files ------------------------------------------------------------------------------
@@ -134,6 +137,7 @@ class BulkRun:
             # Locked before it is read: the state read is the one no other run is changing.
             self._lock = CheckpointLock(checkpoint)
             state = CheckpointState.load(checkpoint)
+            self._journal = SentJournal(checkpoint, since=None if state is None else state.position)
             if state is not None:
                 self._check_belongs(state, dead_letter)
                 self._resume = state
@@ -228,6 +232,14 @@ class BulkRun:
             self._slots.release()
             self._settle(item, Settled(outcome=BulkOutcome.SKIPPED, message=self._skip_message))
             return
+        if self._journal is not None:
+            try:
+                self._journal.record(item.position)  # before the request: see SentJournal
+            except OSError as exc:
+                self._slots.release()
+                self._files_failed(f"journal {str(self._journal.path)!r}", exc)
+                self._settle(item, Settled(outcome=BulkOutcome.SKIPPED, message=self._skip_message))
+                return
         if key is not None:
             self._keys_in_flight[key] = asyncio.Event()
         task = group.create_task(self._send(item))
@@ -285,6 +297,13 @@ class BulkRun:
     def _settle(self, item: InputItem, settled: Settled) -> None:
         # The one door every outcome goes through to the dead letter, the counts and the report.
         settled = settled.redacted(self._redactor)
+        if settled.outcome is BulkOutcome.CONFLICT and self._sent_before(item.position):
+            # The run this one resumed sent this create: its 409 is that run's own creation.
+            settled = evolve(
+                settled,
+                outcome=BulkOutcome.ALREADY_EXISTED,
+                message="created by the run this one resumed (it was sent before the kill)",
+            )
         self._settled[item.position] = (item, settled)
         if settled.stops_run and self._stopped is None:
             self._stop(settled)
@@ -292,6 +311,9 @@ class BulkRun:
         self._progress(finished=False)
         if time.monotonic() - self._last_save >= self._checkpoint_interval:
             self._save_soon()
+
+    def _sent_before(self, position: int) -> bool:
+        return self._journal is not None and position in self._journal.earlier
 
     def _stop(self, settled: Settled) -> None:
         reason = settled.verdict.reason if settled.verdict is not None else "refused"
@@ -453,6 +475,8 @@ class BulkRun:
         try:
             if self._dead_letter is not None:
                 self._dead_letter.close()
+            if self._journal is not None:
+                self._journal.close()
         finally:
             if self._lock is not None:
                 self._lock.release()
