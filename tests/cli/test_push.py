@@ -252,3 +252,38 @@ def test_push_karla_products_from_a_pim_csv_into_the_embedded_sandbox(tmp_path: 
     assert row["_dead_letter"]["field_errors"] == {
         "price": ["Input should be a valid number, unable to parse string as a number"]
     }
+
+
+def test_a_full_disk_exits_3_with_the_report_and_a_clear_message(
+    sandbox: KanalSandbox, small_disk: Path, tmp_path: Path
+) -> None:
+    (small_disk / "filler").write_bytes(b"\0" * 56 * 1024)
+    source = write_jsonl(tmp_path / "orders.jsonl", [invalid_order(n) for n in range(60)])
+    status, output = push(
+        "orders", str(source), "--store", "1", "--base-url", sandbox.base_url,
+        "--dead-letter", str(small_disk / "dead.jsonl"),
+        env={"KANAL_API_KEY": DEFAULT_API_KEY},
+    )  # fmt: skip
+    assert status == 3, output
+    assert "could not be written: No space left on device" in output
+    assert "What happened to every record" in output  # the report, all the same
+    assert "Traceback" not in output
+    rows = (small_disk / "dead.jsonl").read_bytes().splitlines(keepends=True)
+    assert all(row.endswith(b"\n") for row in rows)
+    assert [json.loads(row)["external_id"] for row in rows] == [
+        f"ORDER-{n}" for n in range(len(rows))
+    ]
+
+
+def test_a_checkpoint_in_a_missing_directory_is_a_usage_error_before_sending(
+    sandbox: KanalSandbox, tmp_path: Path
+) -> None:
+    source = write_jsonl(tmp_path / "orders.jsonl", [order(n) for n in range(3)])
+    status, output = push(
+        "orders", str(source), "--store", "1", "--base-url", sandbox.base_url,
+        "--checkpoint", str(tmp_path / "missing" / "cp.json"),
+        env={"KANAL_API_KEY": DEFAULT_API_KEY},
+    )  # fmt: skip
+    assert status == 2, output
+    assert "No such file or directory" in output
+    assert sandbox.stats.requests == 0

@@ -429,3 +429,24 @@ async def test_a_concurrency_below_one_is_refused(bad: int) -> None:
 
 def test_one_record_in_a_hundred_is_invalid() -> None:
     assert sum(is_invalid(n) for n in range(10_000)) == 100
+
+
+async def test_jsonl_numbers_reach_the_store_with_their_exact_digits(tmp_path: Path) -> None:
+    """Nothing is rounded: a big integer and a long decimal arrive digit for digit."""
+    line = (
+        b'{"external_id": "EXACT", "placed_at": "2026-05-18T10:00:00Z", '
+        b'"total_price": 12345678901234567.89, "customer": {"phone": "+33612345678"}, '
+        b'"metadata": {"big": 18446744073709551617, '
+        b'"precise": 0.1000000000000000055511151231257827}}\n'
+    )
+    source = tmp_path / "orders.jsonl"
+    source.write_bytes(line)
+    async with KanalSandbox(rate_limit=None) as sandbox, client(sandbox) as kanal:
+        report = await kanal.orders.push_many(source)
+        stored = sandbox.record(DEFAULT_STORE_ID, "orders", "EXACT")
+    assert report.ok, report.summary()
+    assert stored is not None
+    assert str(stored.data["total_price"]) == "12345678901234567.89"
+    metadata = stored.data["metadata"]
+    assert str(metadata["big"]) == "18446744073709551617"
+    assert str(metadata["precise"]) == "0.1000000000000000055511151231257827"

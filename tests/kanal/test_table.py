@@ -98,6 +98,7 @@ INHERITED_CASES: dict[str, Case] = {
     "net-disconnected": Case(failure(FailureKind.DISCONNECTED), NOT_IDEMPOTENT, Action.FAIL),
     "net-tls": Case(failure(FailureKind.TLS), UPSERT, Action.FAIL),
     "net-dns": Case(failure(FailureKind.DNS), UPSERT, Action.FAIL),
+    "net-answer-too-large": Case(failure(FailureKind.ANSWER_TOO_LARGE), UPSERT, Action.FAIL),
     "http-2xx": Case(response(202), UPSERT, Action.DONE),
     "http-3xx": Case(response(301, None, {"location": "https://elsewhere/"}), UPSERT, Action.FAIL),
     "http-408": Case(response(408), UPSERT, Action.BACKOFF),

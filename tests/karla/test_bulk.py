@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
 
+import anyio
 import pytest
 
 from shopbridge.core.bulk._report import BulkOutcome
@@ -19,10 +24,9 @@ from shopbridge.karla.sandbox import (
 )
 from tests.kanal.bulk_data import read_jsonl, write_jsonl
 
-if TYPE_CHECKING:
-    from pathlib import Path
-
 pytestmark = pytest.mark.anyio
+
+ROOT = Path(__file__).resolve().parents[2]
 
 PATIENT = RetryPolicy(
     max_attempts=20, deadline=60, attempt_timeout=10, backoff_base=0.01, backoff_max=0.05
@@ -141,3 +145,47 @@ def test_the_blocking_twin_pushes_and_creates(karla_sandbox: KarlaSandbox) -> No
     assert pushed.counts[BulkOutcome.UPSERTED] == 30
     assert created.counts[BulkOutcome.CREATED] == 2
     assert karla_sandbox.find_order(DEFAULT_SHOP, "29") is not None
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+async def test_creates_resent_after_sigkill_already_existed_within_the_documented_window(
+    tmp_path: Path,
+) -> None:
+    """A resume re-sends at most the window between the checkpoint's position and the newest
+    record the killed run read; a create it had sent, meeting 409, is already_existed."""
+    count = 3000
+    source = write_jsonl(tmp_path / "discounts.jsonl", [discount(f"D{n}") for n in range(count)])
+    checkpoint, dead_letter = tmp_path / "cp.json", tmp_path / "dead.jsonl"
+    async with KarlaSandbox() as sandbox:
+        command = [sys.executable, "-m", "tests.karla.create_child", sandbox.base_url]
+        command += [str(source), str(checkpoint), str(dead_letter)]
+        child = await anyio.open_process(
+            command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        with anyio.fail_after(60):
+            while not (checkpoint.exists() and sandbox.stats.requests >= count // 3):
+                assert child.returncode is None, "the child ended before it could be killed"
+                await anyio.sleep(0.02)
+        child.send_signal(signal.SIGKILL)
+        await child.wait()
+        position = json.loads(checkpoint.read_bytes())["position"]
+        journal = {int(line) for line in (tmp_path / "cp.json.sent").read_text().split()}
+        resent = {sent for sent in journal if sent >= position}
+        assert resent, "the kill came at no point where anything would be re-sent"
+        window = max(journal) + 1 - position  # the documented bound
+        before = sandbox.stats.requests
+        async with client(sandbox) as karla:
+            report = await karla.discounts.create_many(
+                source, checkpoint=checkpoint, dead_letter=dead_letter, concurrency=8
+            )
+        assert sandbox.stats.requests - before == count - position  # each one once, no retries
+    assert report.counts[BulkOutcome.CONFLICT] == 0
+    assert len(resent) <= window
+    # A record is journaled just before its request leaves: the kill may fall between the two
+    # for the few in flight (at most the concurrency, 8), which the resume then creates afresh.
+    already = report.counts[BulkOutcome.ALREADY_EXISTED]
+    assert len(resent) - 8 <= already <= len(resent)
+    assert report.counts[BulkOutcome.CREATED] == count - already  # the earlier run's included
+    assert report.done == report.total == count
+    assert not dead_letter.exists()

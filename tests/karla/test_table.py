@@ -207,6 +207,7 @@ CASES: tuple[Case, ...] = (
     Case("net-connect-timeout", failure(FailureKind.CONNECT_TIMEOUT), CREATE, Action.BACKOFF),
     Case("net-tls", failure(FailureKind.TLS), UPSERT, Action.FAIL),
     Case("net-dns", failure(FailureKind.DNS), UPSERT, Action.FAIL),
+    Case("net-answer-too-large", failure(FailureKind.ANSWER_TOO_LARGE), UPSERT, Action.FAIL),
     Case("http-3xx", response(301, headers={"location": "https://x"}), GET, Action.FAIL),
     Case("http-408", response(408), CREATE, Action.BACKOFF),
     Case(
@@ -252,6 +253,7 @@ def test_karla_rows_are_prefixed_and_generic_rows_kept_only_where_karla_is_silen
         "net-connect-timeout",
         "net-tls",
         "net-dns",
+        "net-answer-too-large",
         "http-3xx",
         "http-408",
         "http-413-retry-after",

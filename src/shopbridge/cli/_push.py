@@ -3,7 +3,8 @@
 The command's work, apart from its click options (`shopbridge.cli._push_command`): build the
 client (against the given base URL, or the embedded sandbox with ``--sandbox``), run the bulk
 push with a `ProgressBar`, print the summary tables, and say where the dead letter is. Returns
-the exit status: 0 when every record is done, 1 when some are not.
+the exit status: 0 when every record is done, 1 when some are not, 3 when a file of the run
+(dead letter, checkpoint) could not be written and the run stopped.
 """
 
 from __future__ import annotations
@@ -32,7 +33,11 @@ if TYPE_CHECKING:
     from shopbridge.kanal.sandbox import RateLimit  # noqa: TC004 - see above
     from shopbridge.karla import AsyncKarla
 
-__all__ = ["PushJob", "default_dead_letter", "quiet_logs", "show_report"]
+__all__ = ["FILE_ERROR_STATUS", "PushJob", "default_dead_letter", "quiet_logs", "show_report"]
+
+FILE_ERROR_STATUS = 3
+"""The exit status of a push stopped because its dead letter or checkpoint could not be written
+(a full disk): distinct from 1, "some records not done", since the fix is not in the records."""
 
 
 def default_dead_letter(file: str) -> Path:
@@ -122,7 +127,7 @@ class PushJob:
     sandbox: bool = False
 
     async def run(self, console: Console) -> int:
-        """Push, show progress and the summary; return the exit status (0 all done, 1 not)."""
+        """Push, show progress and the summary; return the exit status (0, 1 or 3)."""
         from shopbridge.cli._console import ProgressBar  # noqa: PLC0415 - the CLI starts quicker
 
         async with contextlib.AsyncExitStack() as stack:
@@ -143,6 +148,8 @@ class PushJob:
                 report = await method(self.file, on_progress=bar, **options)
             messaging = self.resource in KANAL_MESSAGING_RESOURCES
             show_report(console, [report], client.messaging_table if messaging else client.table)
+        if report.file_error is not None:
+            return FILE_ERROR_STATUS
         return 0 if report.ok else 1
 
     def _sandbox(self) -> Any:
@@ -193,7 +200,13 @@ def show_report(console: Console, reports: list[BulkReport], table: Any) -> None
     if not_done is not None:
         console.print(not_done)
     for report in reports:
-        if report.stopped:
+        if report.file_error:
+            console.print(
+                f"[bold red]{report.resource}: {report.file_error}.[/] Every record settled "
+                "before that is counted in the checkpoint; free the space and run the same "
+                "command again to resume."
+            )
+        elif report.stopped:
             console.print(f"[bold red]{report.resource}: {report.stopped}[/]")
         if report.resumed_from:
             console.print(

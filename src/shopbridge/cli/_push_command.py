@@ -21,9 +21,28 @@ if TYPE_CHECKING:
 
     from shopbridge.cli._options import Api
     from shopbridge.core.bulk._sources import InputFormat
+    from shopbridge.core.sansio._redaction import Redactor
     from shopbridge.kanal.sandbox import RateLimit
 
 __all__ = ["push"]
+
+
+class _StoreId(click.ParamType[int, Any]):
+    """A store id; unlike click's integer, a wrong value is never echoed: it may be a key."""
+
+    name = "integer"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        try:
+            return int(str(value).strip())
+        except ValueError:
+            self.fail(
+                "must be the store's numeric id (the value given is not shown: it may be a key)",
+                param,
+                ctx,
+            )
 
 
 @click.group()
@@ -31,7 +50,8 @@ def push() -> None:
     """Push a file of records into an API at its rate limit, losing none.
 
     Exit status: 0 when every record is done, 1 when some are not (they are in the dead
-    letter), 2 for a usage error.
+    letter), 2 for a usage error, 3 when the dead letter or the checkpoint could not be
+    written (a full disk): the run stopped, resumable once the space is freed.
     """
 
 
@@ -86,7 +106,7 @@ def _push_options(
 @push.command("kanal")
 @click.argument("resource", type=click.Choice(KANAL_RESOURCES))
 @click.argument("file", type=str)
-@click.option("--store", "store_id", type=int, default=None, help="The store's numeric id.")
+@click.option("--store", "store_id", type=_StoreId(), default=None, help="The store's numeric id.")
 @click.option(
     "--api-key",
     envvar="KANAL_API_KEY",
@@ -222,6 +242,7 @@ def _push_job(
     from rich.console import Console  # noqa: PLC0415
 
     from shopbridge.cli._push import PushJob, default_dead_letter, quiet_logs  # noqa: PLC0415
+    from shopbridge.core.sansio._redaction import Redactor  # noqa: PLC0415
 
     job = PushJob(
         api=api,
@@ -231,12 +252,13 @@ def _push_job(
         dead_letter=dead_letter or default_dead_letter(file),
         **options,
     )
+    redactor = Redactor([job.api_key], user=job.username or job.scope)
     with quiet_logs(verbose):
-        status = _run_job(job.run(Console()))
+        status = _run_job(job.run(Console()), redactor)
     sys.exit(status)
 
 
-def _run_job(job: Coroutine[Any, Any, int]) -> int:
+def _run_job(job: Coroutine[Any, Any, int], redactor: Redactor) -> int:
     """Run a push; a mistake of the user's is a usage error (exit 2), never a traceback."""
     import asyncio  # noqa: PLC0415 - keep --help quick (asyncio is slow to import)
 
@@ -245,4 +267,5 @@ def _run_job(job: Coroutine[Any, Any, int]) -> int:
     try:
         return asyncio.run(job)
     except (ConfigurationError, InputError, CheckpointError) as exc:
-        raise click.UsageError(str(exc)) from None
+        # A message may quote an argument, and an argument may be the key given by mistake.
+        raise click.UsageError(redactor.text(str(exc))) from None

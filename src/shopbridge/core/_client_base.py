@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from shopbridge.core._engine import Engine, EngineCounters, Reply
+    from shopbridge.core.sansio._redaction import Redactor
 
 _T = TypeVar("_T")
 
@@ -73,6 +74,11 @@ class EngineClient:
     def counters(self) -> EngineCounters:
         """The engine's counters (calls, attempts, 429s met, rules fired)."""
         return self._engine.counters
+
+    @property
+    def redactor(self) -> Redactor:
+        """Hides this client's credentials in what it shows and writes (bulk runs included)."""
+        return self._engine.redactor
 
     async def call(
         self,

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
     from shopbridge.core._engine import EngineCounters, Reply
+    from shopbridge.core.sansio._redaction import Redactor
     from shopbridge.core.sansio._verdict import Verdict
 
 __all__ = ["Answer", "Api", "Encoded", "Endpoint"]
@@ -126,6 +127,11 @@ class Api(Protocol):
     @property
     def counters(self) -> EngineCounters:
         """The engine's counters (calls, attempts, 429s met, rules fired)."""
+        ...
+
+    @property
+    def redactor(self) -> Redactor:
+        """Hides the client's credentials in what it shows and writes."""
         ...
 
     async def call(

@@ -35,6 +35,7 @@ from shopbridge.core.sansio._outcome import (
     TransportFailure,
 )
 from shopbridge.core.sansio._policy import CallState, Plan, RetryPolicy
+from shopbridge.core.sansio._redaction import Redactor
 from shopbridge.core.sansio._verdict import Action, Verdict, WaitSource
 from shopbridge.core.sansio._waits import parse_rate_limit
 
@@ -177,7 +178,8 @@ class Engine:
         parse_error: the dialect's error-body parser.
         policy: the retry policy.
         pacer: the per-store limiters.
-        secrets: strings that must never appear in an error message (the API key).
+        secrets: strings that must never appear in an error or a log line (the API key, the
+            Basic token), in any of their forms (see `Redactor`).
         parse_success: the dialect's reader of a 2xx body whose words change its meaning
             (Kanal messaging's "Contact blocked by re-entry rule"), so that table rows can
             match its key; ``None`` (the default): 2xx bodies are not read for the table.
@@ -206,7 +208,8 @@ class Engine:
         self.pacer = pacer
         self._parse_error = parse_error
         self._parse_success = parse_success
-        self._secrets = tuple(secret for secret in secrets if len(secret) >= 4)
+        self.redactor = Redactor(secrets)
+        """Hides the secrets in whatever this engine's answers put in front of a user."""
         self._clock = clock
         self._wallclock = wallclock
         self.counters = EngineCounters()
@@ -314,10 +317,10 @@ class Engine:
             logger.info(
                 "%s %s attempt %d: waited %.3g s for the rate-limit window of %r (%s)",
                 call.request.method,
-                call.request.path,
+                self._redact(call.request.path),
                 call.attempts + 1,
                 ticket.waited,
-                call.request.pace_key,
+                self._redact(call.request.pace_key),
                 self._time_left(call),
                 extra={
                     "attempt": call.attempts + 1,
@@ -369,9 +372,7 @@ class Engine:
         raise self._error(call, verdict, gave_up=None)
 
     def _redact(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
+        return self.redactor.text(text)
 
     def _error(self, call: _Call, verdict: Verdict, *, gave_up: str | None) -> RequestError:
         outcome = call.last
@@ -383,22 +384,24 @@ class Engine:
             request_id = _request_id(outcome.headers)
         elif isinstance(outcome, TransportFailure):
             failure = outcome.kind
-        if error is not None and self._secrets:
+        redact = self.redactor
+        if error is not None and redact:
+            # Every string the server sent, field-error names included: any may echo the key.
             error = evolve(
                 error,
-                message=None if error.message is None else self._redact(error.message),
-                field_errors={
-                    path: [self._redact(message) for message in messages]
-                    for path, messages in error.field_errors.items()
-                },
+                key=redact.optional(error.key),
+                message=redact.optional(error.message),
+                type=redact.optional(error.type),
+                field_errors=redact.data(dict(error.field_errors)),
+                retry_after=redact.data(error.retry_after),
             )
         return error_class_for(verdict.action)(
             verdict,
             method=call.request.method,
-            path=call.request.path,
+            path=self._redact(call.request.path),
             error=error,
             failure=failure,
-            request_id=request_id,
+            request_id=redact.optional(request_id),
             attempts=call.attempts,
             gave_up=gave_up,
         )
@@ -418,14 +421,14 @@ class Engine:
             logger.debug(
                 "%s %s attempt %d: %s %s [%s] %s (%s)",
                 call.request.method,
-                call.request.path,
+                self._redact(call.request.path),
                 call.attempts,
                 self._describe(call, verdict),
                 verdict.action.name,
                 verdict.rule,
                 verdict.reason,
                 self._time_left(call),
-                extra=_extra(call, verdict),
+                extra=_extra(call, verdict, self._redact(call.request.path)),
             )
 
     def _log_wait(self, call: _Call, plan: Plan) -> None:
@@ -435,7 +438,7 @@ class Engine:
             logger.info(
                 "%s %s attempt %d: %s %s [%s] %s Retrying in %.3g s (%s; %s)",
                 call.request.method,
-                call.request.path,
+                self._redact(call.request.path),
                 call.attempts,
                 self._describe(call, verdict),
                 verdict.action.name,
@@ -444,7 +447,11 @@ class Engine:
                 plan.wait,
                 source,
                 self._time_left(call),
-                extra={**_extra(call, verdict), "wait": plan.wait, "wait_source": source},
+                extra={
+                    **_extra(call, verdict, self._redact(call.request.path)),
+                    "wait": plan.wait,
+                    "wait_source": source,
+                },
             )
 
     def _log_give_up(self, call: _Call, verdict: Verdict, gave_up: str | None) -> None:
@@ -452,7 +459,7 @@ class Engine:
             logger.warning(
                 "%s %s attempt %d: %s %s [%s] %s %s (%s)",
                 call.request.method,
-                call.request.path,
+                self._redact(call.request.path),
                 call.attempts,
                 self._describe(call, verdict),
                 verdict.action.name,
@@ -460,11 +467,11 @@ class Engine:
                 verdict.reason,
                 f"Gave up: {gave_up}." if gave_up else "Not retried.",
                 self._time_left(call),
-                extra=_extra(call, verdict),
+                extra=_extra(call, verdict, self._redact(call.request.path)),
             )
 
 
-def _extra(call: _Call, verdict: Verdict) -> dict[str, object]:
+def _extra(call: _Call, verdict: Verdict, path: str) -> dict[str, object]:
     return {
         "attempt": call.attempts,
         "rule": verdict.rule,
@@ -472,7 +479,7 @@ def _extra(call: _Call, verdict: Verdict) -> dict[str, object]:
         "reason": verdict.reason,
         "status": verdict.status,
         "method": call.request.method,
-        "path": call.request.path,
+        "path": path,
     }
 
 

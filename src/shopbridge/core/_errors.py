@@ -17,6 +17,8 @@
     │   └── RequestFailedError        FAIL             a permanent or unknown answer
     ├── InputError                    a bulk run's input cannot be read at all
     ├── CheckpointError               a bulk run's checkpoint cannot be used for this run
+    │   ├── UnwritableFileError       its dead letter or checkpoint cannot be created there
+    │   └── FilesInUseError           another run holds the files' lock
     ├── SignatureError                a webhook delivery's signature cannot be trusted (401)
     │   ├── MalformedSignatureError   the header is missing, unparsable, or has no v1
     │   ├── StaleSignatureError       the timestamp is outside the tolerance
@@ -66,6 +68,7 @@ __all__ = [
     "ConflictError",
     "CredentialsRejectedError",
     "FaultSpecError",
+    "FilesInUseError",
     "InputError",
     "InvalidEventError",
     "MalformedSignatureError",
@@ -80,6 +83,7 @@ __all__ = [
     "SignatureMismatchError",
     "StaleSignatureError",
     "TransientError",
+    "UnwritableFileError",
     "ValidationError",
     "error_class_for",
 ]
@@ -262,6 +266,14 @@ class InputError(ShopbridgeError):
 
 class CheckpointError(ShopbridgeError):
     """A checkpoint that cannot be used for this run; the message says why and what to do."""
+
+
+class UnwritableFileError(CheckpointError):
+    """A file of the run (dead letter, checkpoint) cannot be created where it was asked for."""
+
+
+class FilesInUseError(CheckpointError):
+    """Another run (another process, or another run of this one) holds the file's lock."""
 
 
 class SignatureError(ShopbridgeError, ValueError):

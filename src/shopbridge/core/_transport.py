@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 
 __all__ = [
+    "DEFAULT_MAX_BODY",
     "RawResponse",
     "Transport",
     "TransportError",
@@ -35,6 +36,11 @@ __all__ = [
 _CONNECT_MARGIN = 0.05
 """Seconds by which the connect limit ends before the attempt's total limit."""
 _URL_CACHE_SIZE = 1024
+DEFAULT_MAX_BODY = 64 * 1024 * 1024
+"""The largest answer body read, decompressed, in bytes (64 MiB): far above any answer either
+API documents (a page of 250 records is well under 1 MiB), and a bound on what a hostile or
+broken server can make the client hold."""
+_CHUNK = 256 * 1024
 _TIMEOUT_CACHE_SIZE = 8
 
 
@@ -125,6 +131,29 @@ def _failure(exc: Exception) -> TransportFailure | None:
     return TransportFailure(kind=kind, detail=detail)
 
 
+async def _read_body(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    """The whole body, decompressed, read a chunk at a time and never beyond `limit` bytes.
+
+    Raises:
+        TransportError: ``ANSWER_TOO_LARGE``, as soon as the body is known to exceed `limit`
+            (by its ``Content-Length``, or once that many bytes were read).
+    """
+    # A compressed length past the limit inflates past it too: refused before reading.
+    length = response.content_length
+    if length is None or length <= limit:
+        body = bytearray()
+        # aiohttp decompresses into the stream a bounded chunk at a time (its decompressor's
+        # max_length), so a gzip bomb is counted as it inflates, never inflated whole.
+        async for chunk in response.content.iter_chunked(_CHUNK):
+            body += chunk
+            if len(body) > limit:
+                break
+        else:
+            return bytes(body)
+    detail = f"the answer is larger than max_body ({limit} bytes)"
+    raise TransportError(TransportFailure(kind=FailureKind.ANSWER_TOO_LARGE, detail=detail))
+
+
 class Transport:
     """One aiohttp session for one base URL. Open it inside the event loop that will use it.
 
@@ -135,6 +164,8 @@ class Transport:
         max_connections: the connection pool's size.
         ssl_context: a custom SSL context (corporate CA, client certificate), or ``None``.
         trust_env: read proxies and ``.netrc`` from the environment, as aiohttp does.
+        max_body: the largest answer body read, decompressed, in bytes; a larger one is a
+            `FailureKind.ANSWER_TOO_LARGE` failure.
     """
 
     def __init__(
@@ -146,7 +177,12 @@ class Transport:
         max_connections: int = 100,
         ssl_context: ssl.SSLContext | None = None,
         trust_env: bool = False,
+        max_body: int = DEFAULT_MAX_BODY,
     ) -> None:
+        if max_body < 1:
+            msg = f"max_body must be a positive number of bytes, got {max_body!r}"
+            raise ConfigurationError(msg)
+        self._max_body = max_body
         self._base = str(base_url)
         self._headers = dict(headers)
         self._connect_timeout = connect_timeout
@@ -244,7 +280,7 @@ class Transport:
                 timeout=client_timeout,
                 allow_redirects=False,
             ) as response:
-                payload = await response.read()
+                payload = await _read_body(response, self._max_body)
         except Exception as exc:  # the one place aiohttp's errors are mapped
             failure = _failure(exc)
             if failure is None:

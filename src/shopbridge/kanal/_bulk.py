@@ -95,4 +95,5 @@ def push(
         key_of=record_key,
         counters=api.counters,
         options=options,
+        redactor=api.redactor,
     )

@@ -33,7 +33,7 @@ from shopbridge.core._client_base import EngineClient
 from shopbridge.core._engine import Engine
 from shopbridge.core._errors import ConfigurationError, ValidationError
 from shopbridge.core._pacing import Pacer
-from shopbridge.core._transport import Transport, check_base_url, user_agent
+from shopbridge.core._transport import DEFAULT_MAX_BODY, Transport, check_base_url, user_agent
 from shopbridge.core.sansio._policy import RetryPolicy
 from shopbridge.core.sansio._table import DecisionTable
 from shopbridge.kanal._messaging.client import MessagingChannel
@@ -108,6 +108,8 @@ class KanalOptions(TypedDict, total=False):
         rate_window: the store's rate-limit window in seconds (Kanal: 60). The pacer assumes
             it until a 429 reveals the real one.
         max_connections: the connection pool's size (100).
+        max_body: the largest answer body read, decompressed, in bytes (64 MiB); a larger
+            one fails as ``answer_too_large``, never held in memory.
         ssl_context: a custom SSL context (corporate CA, client certificate).
         trust_env: take proxy settings from the environment (``HTTPS_PROXY`` ...).
         allow_insecure_http: allow ``http://`` to hosts other than this machine.
@@ -123,6 +125,7 @@ class KanalOptions(TypedDict, total=False):
     messaging_table: DecisionTable
     rate_window: float
     max_connections: int
+    max_body: int
     ssl_context: ssl.SSLContext | None
     trust_env: bool
     allow_insecure_http: bool
@@ -142,6 +145,7 @@ class KanalSettings:
     messaging_table: DecisionTable
     rate_window: float
     max_connections: int
+    max_body: int
     ssl_context: ssl.SSLContext | None
     trust_env: bool
     validate: bool
@@ -191,6 +195,7 @@ def settings(api_key: object, store_id: object, options: KanalOptions) -> KanalS
         messaging_table=options.get("messaging_table", KANAL_MESSAGING_TABLE),
         rate_window=rate_window,
         max_connections=options.get("max_connections", 100),
+        max_body=options.get("max_body", DEFAULT_MAX_BODY),
         ssl_context=options.get("ssl_context"),
         trust_env=options.get("trust_env", False),
         validate=options.get("validate", True),
@@ -243,6 +248,7 @@ class AsyncKanal(EngineClient):
             },
             connect_timeout=config.retry.connect_timeout,
             max_connections=config.max_connections,
+            max_body=config.max_body,
             ssl_context=config.ssl_context,
             trust_env=config.trust_env,
         )

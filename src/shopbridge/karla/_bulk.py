@@ -118,6 +118,7 @@ def push(
         key_of=_key_of(resource),
         counters=api.counters,
         options=options,
+        redactor=api.redactor,
     )
 
 

@@ -87,15 +87,18 @@ def test_a_save_killed_before_its_rename_leaves_the_previous_checkpoint_whole(
     path = tmp_path / "cp.json"
     STATE.save(path)
     before = path.read_bytes()
-    temporary = tmp_path / "cp.json.tmp"
-    temporary.write_bytes(b'{"shopbridge_checkpoint": 1, "posi')  # a save cut short by kill -9
+    torn = tmp_path / "cp.json.k9x2ab.tmp"  # a save's unique temporary file, cut by kill -9
+    torn.write_bytes(b'{"shopbridge_checkpoint": 1, "posi')
     assert CheckpointState.load(path) == STATE  # never read: only the rename publishes a save
-    temporary.unlink()
-    temporary.mkdir()  # the next save cannot even open its temporary file
-    with pytest.raises(OSError, match=r"cp\.json\.tmp"):
-        STATE.save(path)
-    assert path.read_bytes() == before
-    temporary.rmdir()
+    torn.unlink()
+    # A checkpoint whose save cannot even create its temporary file (the name it would take is
+    # over the file system's limit): the failed save leaves the previous checkpoint whole.
+    long = tmp_path / ("c" * 240 + ".json")
+    long.write_bytes(before)
+    with pytest.raises(OSError, match="c" * 40):
+        STATE.save(long)
+    assert long.read_bytes() == before
+    assert sorted(file.name for file in tmp_path.iterdir()) == ["c" * 240 + ".json", "cp.json"]
     later = evolve(STATE, position=4)
     later.save(path)
     assert CheckpointState.load(path) == later

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from shopbridge.core._bodies import encode_json
 from shopbridge.core.bulk._sources import (
     InputError,
     InputItem,
@@ -168,3 +170,70 @@ def test_a_dead_letter_row_reads_back_as_its_record() -> None:
     assert record is None
     assert problem is not None
     assert problem.startswith("line 3 is not valid JSON")
+
+
+# Unclear input made clear, and numbers kept exact (issue 13)
+
+
+async def test_a_jsonl_file_that_starts_with_a_bom_reads_its_first_record(tmp_path: Path) -> None:
+    path = tmp_path / "orders.jsonl"
+    path.write_bytes(b'\xef\xbb\xbf{"external_id": "A"}\n{"external_id": "B"}\n')
+    items = await read(path)
+    assert [(item.problem, item.record) for item in items] == [
+        (None, {"external_id": "A"}),
+        (None, {"external_id": "B"}),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "key"),
+    [
+        (b'{"external_id": "A", "total_price": "1", "total_price": "2"}', "total_price"),
+        (b'{"external_id": "A", "customer": {"phone": "1" , "phone" : "2"}}', "phone"),
+        (b'{"a": [{"k": 1, "k": 1}]}', "k"),
+    ],
+)
+async def test_a_jsonl_object_with_a_duplicate_key_is_rejected_with_line_and_key(
+    tmp_path: Path, line: bytes, key: str
+) -> None:
+    path = tmp_path / "orders.jsonl"
+    path.write_bytes(b'{"external_id": "OK", "note": "a \\":\\" b"}\n' + line + b"\n")
+    first, second = await read(path)
+    assert first.problem is None
+    assert first.record == {"external_id": "OK", "note": 'a ":" b'}
+    assert second.record is None
+    assert second.problem is not None
+    assert "line 2" in second.problem
+    assert repr(key) in second.problem
+
+
+async def test_jsonl_numbers_that_a_float_cannot_hold_keep_their_exact_digits(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "orders.jsonl"
+    path.write_bytes(
+        b'{"big": 18446744073709551617, "negative": -9223372036854775809, '
+        b'"precise": 12345678901234567.89, "tiny": 1e-400, "plain": 49.90, "count": 3}\n'
+        b'{"plain": 49.90, "count": 3}\n'
+        b'{"max": 18446744073709551615, "min": -9223372036854775808}\n'
+    )
+    exact, plain, limits = await read(path)
+    assert exact.problem is None
+    assert exact.record == {
+        "big": Decimal("18446744073709551617"),
+        "negative": Decimal("-9223372036854775809"),
+        "precise": Decimal("12345678901234567.89"),
+        "tiny": Decimal("1e-400"),
+        "plain": Decimal("49.90"),
+        "count": 3,
+    }
+    assert type(exact.record["count"]) is int
+    # A line every number of which a float holds stays on the fast path, floats and all.
+    assert plain.record == {"plain": 49.9, "count": 3}
+    # What orjson holds exactly (64 bits, signed or not) stays an int.
+    assert limits.record == {"max": 2**64 - 1, "min": -(2**63)}
+    assert {type(value) for value in limits.record.values()} == {int}
+    assert encode_json(exact.record) == (
+        b'{"big":18446744073709551617,"negative":-9223372036854775809,'
+        b'"precise":12345678901234567.89,"tiny":1E-400,"plain":49.90,"count":3}'
+    )

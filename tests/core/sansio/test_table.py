@@ -63,6 +63,7 @@ ROW_CASES: dict[str, Case] = {
     "net-disconnected": Case(failure(FailureKind.DISCONNECTED), CREATE),
     "net-tls": Case(failure(FailureKind.TLS), UPSERT),
     "net-dns": Case(failure(FailureKind.DNS), UPSERT),
+    "net-answer-too-large": Case(failure(FailureKind.ANSWER_TOO_LARGE), UPSERT),
     "http-2xx": Case(response(202), CREATE),
     "http-3xx": Case(response(302, {"location": "https://elsewhere.example/"}), UPSERT),
     "http-408": Case(response(408), CREATE),

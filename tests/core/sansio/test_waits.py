@@ -167,6 +167,27 @@ def test_absurd_delay_seconds_is_capped(value: object) -> None:
     assert parse_delay_seconds(value) == MAX_SERVER_WAIT
 
 
+HUGE = ["1000000000000", "99999999999999999999", "1" * 400, "1000000000000.5", "0.0000000001"]
+"""Many digits, all of them a real number: a huge wait is huge, whatever its digit count."""
+
+
+@pytest.mark.parametrize("value", HUGE[:-1])
+def test_a_huge_wait_of_any_digit_count_is_capped_in_every_source(value: str) -> None:
+    assert parse_retry_after(value, NOW) == MAX_SERVER_WAIT
+    assert parse_delay_seconds(value) == MAX_SERVER_WAIT
+    assert parse_rate_limit_reset(value, NOW) == MAX_SERVER_WAIT
+    assert server_wait({"retry-after": value}, None, NOW) == ServerWait(
+        MAX_SERVER_WAIT, WaitSource.RETRY_AFTER
+    )
+    assert server_wait({"retry-after-ms": value + "000"}, None, NOW) == ServerWait(
+        MAX_SERVER_WAIT, WaitSource.RETRY_AFTER_MS
+    )
+
+
+def test_a_wait_with_many_fraction_digits_is_read_not_ignored() -> None:
+    assert parse_retry_after(HUGE[-1], NOW) == pytest.approx(1e-10)
+
+
 def test_an_infinite_delay_is_ignored() -> None:
     """The docstring's promise: ``None`` for infinite values, as for NaN."""
     assert parse_delay_seconds(math.inf) is None

@@ -14,14 +14,32 @@ A line that could not be read keeps its text under ``_dead_letter.raw``.
 ``position`` has its final outcome counted in ``counts`` and, if not done, its row in the
 dead-letter file before ``dead_letter_offset``. ``digest`` fingerprints those records, so that a
 checkpoint is never applied to another input. Saving fsyncs the dead-letter file first, then
-writes the checkpoint to a temporary file, fsyncs it and renames it over the old one: a run
-killed at any instant (``kill -9`` included) leaves a checkpoint that describes rows that are on
-disk.
+writes the checkpoint to a temporary file of its own (unique: `tempfile.mkstemp` beside it),
+fsyncs it and renames it over the old one: a run killed at any instant (``kill -9`` included)
+leaves a checkpoint that describes rows that are on disk.
+
+**Locks.** A run holds an exclusive `fcntl.flock` on its dead-letter file and on a lock file
+beside its checkpoint (``NAME.lock``, left in place: removing it would let two runs lock two
+different files of the same name) for as long as it runs; a second run on either is refused at
+once with `FilesInUseError`. The operating system releases the locks when the process ends,
+however it ends (``kill -9`` included): a lock never outlives its run. On Windows, which has no
+``flock``, files are not locked: do not start two runs on the same files there.
+
+**Sent journal.** ``NAME.sent`` beside the checkpoint holds the position of each record sent,
+written before its request: a resumed create that meets "already exists" after its first
+run sent it is ``already_existed``, not a ``conflict`` (see `SentJournal`).
+
+**Whole rows.** A dead-letter row is written with one unbuffered write of the whole line; when
+the disk refuses part of it, the file is cut back to the last whole row and the error raised, so
+the file never holds a torn row.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+import tempfile
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -30,7 +48,7 @@ from typing import IO, TYPE_CHECKING, Any
 import orjson
 from attrs import asdict, frozen
 
-from shopbridge.core._errors import CheckpointError
+from shopbridge.core._errors import CheckpointError, FilesInUseError, UnwritableFileError
 from shopbridge.core.bulk._report import BulkOutcome
 from shopbridge.core.bulk._sources import DEAD_LETTER_KEY
 
@@ -38,9 +56,60 @@ if TYPE_CHECKING:
     from shopbridge.core.bulk._report import Settled
     from shopbridge.core.bulk._sources import InputItem
 
-__all__ = ["CheckpointError", "CheckpointState", "DeadLetterFile", "dead_letter_row"]
+if sys.platform != "win32":  # Windows has no flock (see the module docstring)
+    import fcntl
+
+__all__ = [
+    "CheckpointError",
+    "CheckpointLock",
+    "CheckpointState",
+    "DeadLetterFile",
+    "FilesInUseError",
+    "SentJournal",
+    "UnwritableFileError",
+    "dead_letter_row",
+]
 
 _FORMAT = 1
+_PRIVATE = 0o600
+"""The mode of the files a run creates: the dead letter holds records, personal data included
+(and a checkpoint's temporary file, from `tempfile.mkstemp`, is created so too)."""
+
+
+def _lock(fd: int, path: Path, what: str) -> None:
+    """Take the exclusive lock of `fd`, or refuse at once: never wait for another run."""
+    if sys.platform == "win32":  # pragma: no cover - no flock there
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        msg = (
+            f"the {what} {str(path)!r} is in use by another run: two runs on the same files "
+            "would tear them. Wait for that run to end (or stop it), or give other files"
+        )
+        raise FilesInUseError(msg) from None
+
+
+class CheckpointLock:
+    """The lock of a checkpoint, held on ``NAME.lock`` beside it until `release`.
+
+    Raises:
+        FilesInUseError: another run holds it.
+        OSError: the lock file cannot be created (a missing directory, a read-only one).
+    """
+
+    def __init__(self, checkpoint: Path) -> None:
+        self.path = checkpoint.with_name(checkpoint.name + ".lock")
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, _PRIVATE)
+        _lock(fd, checkpoint, "checkpoint")
+        self._fd: int | None = fd
+
+    def release(self) -> None:
+        """Release the lock (idempotent)."""
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
 
 
 def _default(value: object) -> object:
@@ -99,56 +168,123 @@ class DeadLetterFile:
         self.path = Path(path)
         self.rows = 0
         self._fresh = keep is None or keep == 0
-        if keep is None:
-            self._file: IO[bytes] = self.path.open("wb")
-            return
-        try:
-            size = self.path.stat().st_size
-        except FileNotFoundError:
-            size = 0
-        if size < keep:
+        # Opened without truncating, and locked, before anything is cut: a second run must not
+        # empty the file of the run that holds it.
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, _PRIVATE)
+        _lock(fd, self.path, "dead-letter file")
+        # Unbuffered: each row is one write of the whole line (see `write`).
+        self._file: IO[bytes] = open(fd, "r+b", buffering=0)  # noqa: PTH123, SIM115 - an fd
+        size = os.fstat(fd).st_size
+        if keep is not None and size < keep:
+            self._file.close()
             msg = (
                 f"the dead-letter file {str(self.path)!r} holds {size} bytes but the checkpoint "
                 f"counts on {keep}: it was changed since; restore it, or start afresh without "
                 "the checkpoint"
             )
             raise CheckpointError(msg)
-        self._file = self.path.open("r+b" if size else "wb")
-        self._file.truncate(keep)
-        self._file.seek(keep)
+        self._offset = keep or 0
+        self._file.truncate(self._offset)
+        self._file.seek(self._offset)
 
     @property
     def offset(self) -> int:
-        """Bytes written so far (the earlier run's kept bytes included)."""
-        return self._file.tell()
+        """Bytes of whole rows written so far (the earlier run's kept bytes included)."""
+        return self._offset
 
     def write(self, row: Mapping[str, Any]) -> None:
-        """Append one row (buffered; `flush` and `sync` make it durable)."""
-        self._file.write(dump_json(row) + b"\n")
+        """Append one row, whole or not at all.
+
+        Raises:
+            OSError: the disk refused it (full, gone); the file is cut back to its last whole
+                row first.
+        """
+        line = memoryview(dump_json(row) + b"\n")
+        written = 0
+        try:
+            while written < len(line):
+                # One write of the whole line; a short one (a nearly full disk) goes on.
+                count = self._file.write(line[written:])
+                if not count:
+                    raise OSError(28, "No space left on device")
+                written += count
+        except OSError:
+            with contextlib.suppress(OSError):
+                self._file.truncate(self._offset)
+                self._file.seek(self._offset)
+            raise
+        self._offset += written
         self.rows += 1
 
     def flush(self) -> None:
-        """Hand the buffered rows to the operating system."""
-        self._file.flush()
+        """Nothing to do: rows are unbuffered (kept for the callers that flush before sync)."""
 
     def sync(self) -> None:
         """Make every row written so far durable (call after `flush`)."""
         os.fsync(self._file.fileno())
 
     def close(self) -> None:
-        """Flush and close (idempotent); a file this run started and left empty is removed."""
+        """Close (idempotent), which releases the lock.
+
+        A file this run started and left empty is removed.
+        """
         if self._file.closed:
             return
-        self._file.flush()
-        empty = self._file.tell() == 0
-        self._file.close()
+        empty = self._offset == 0
         if empty and self._fresh:
+            # Removed while still locked: no other run can have opened it in between.
             self.path.unlink(missing_ok=True)
+        self._file.close()
 
     @property
     def kept(self) -> bool:
         """Whether the file exists (it is removed at `close` when it stayed empty)."""
         return self.path.exists()
+
+
+class SentJournal:
+    """``NAME.sent`` beside the checkpoint: the position of every record sent, before it is sent.
+
+    A record a killed run sent is sent again by its resume (see `shopbridge.core.bulk._push`);
+    for a create, the API then answers "already exists" to the run that created it. This
+    journal says which records those are, so that their 409 is ``already_existed``, never a
+    ``conflict``. One unbuffered write per record, before its request: a ``kill -9`` loses
+    nothing of it (a power cut may lose its last lines, which the checkpoint does not count on
+    either).
+
+    Args:
+        checkpoint: the checkpoint it belongs to.
+        since: the checkpoint's position when resuming (the positions before it are settled and
+            forgotten), or ``None`` to start afresh.
+    """
+
+    def __init__(self, checkpoint: Path, *, since: int | None) -> None:
+        self.path = checkpoint.with_name(checkpoint.name + ".sent")
+        self.earlier: frozenset[int] = frozenset()
+        if since is not None:
+            with contextlib.suppress(FileNotFoundError):
+                lines = self.path.read_bytes().split(b"\n")
+                self.earlier = frozenset(
+                    int(line) for line in lines if line.isdigit() and int(line) >= since
+                )
+        # Rewritten with what still matters, so that it never grows past one run's window.
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _PRIVATE)
+        if self.earlier:
+            os.write(self._fd, b"".join(b"%d\n" % position for position in sorted(self.earlier)))
+
+    def record(self, position: int) -> None:
+        """Note that the record at `position` is about to be sent.
+
+        Raises:
+            OSError: it cannot be written (a full disk).
+        """
+        os.write(self._fd, b"%d\n" % position)
+
+    def close(self) -> None:
+        """Close (idempotent)."""
+        fd, self._fd = self._fd, -1
+        if fd >= 0:
+            os.close(fd)
 
 
 @frozen(kw_only=True)
@@ -176,14 +312,24 @@ class CheckpointState:
     complete: bool = False
 
     def save(self, path: Path) -> None:
-        """Replace the checkpoint at `path` atomically and durably."""
-        temporary = path.with_name(path.name + ".tmp")
+        """Replace the checkpoint at `path` atomically and durably.
+
+        Raises:
+            OSError: it cannot be written (no space, a missing directory); the temporary file
+                is removed and the checkpoint on disk is the previous one, whole.
+        """
         data = dump_json({"shopbridge_checkpoint": _FORMAT, **asdict(self)})
-        with temporary.open("wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        temporary.replace(path)
+        fd, name = tempfile.mkstemp(prefix=f"{path.name}.", suffix=".tmp", dir=path.parent)
+        temporary = Path(name)
+        try:
+            with open(fd, "wb") as file:  # noqa: PTH123 - an fd from mkstemp
+                file.write(data)
+                file.flush()
+                os.fsync(file.fileno())
+            temporary.replace(path)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
 
     @classmethod
     def load(cls, path: Path) -> CheckpointState | None:

@@ -19,9 +19,14 @@ one record and returns its `Settled` outcome (never raising for an API answer). 
 Resuming: with a checkpoint from an earlier run of the same push, the records before its
 position are read (and fingerprinted, to prove the input is the same) but not sent; their
 outcomes come from the checkpoint. What is sent again: the records from that position on which
-the killed run had already sent: those settled after its last checkpoint save and those in
-flight when it died. Upserts being idempotent, re-sending them is harmless; Kanal's message
-sends carry an Idempotency-Key derived from each record, so re-sending them meets a replay.
+the killed run had already sent. That position is the oldest record unsettled at the last save,
+and a run reads at most ``max_pending`` records ahead of the oldest unsettled one, so the window
+re-sent is at most ``max_pending`` plus the records settled since the last save. Upserts being
+idempotent, re-sending them is harmless; Kanal's message sends carry an Idempotency-Key derived
+from each record, so re-sending them meets a replay.
+
+The run's files are locked against a second run, and a write that fails (a full disk) stops the
+run cleanly: see `shopbridge.core.bulk._files` and `BulkReport.file_error`.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from shopbridge.core._errors import ConfigurationError
 from shopbridge.core.bulk._report import BulkProgress, BulkReport, Settled
 from shopbridge.core.bulk._run import BulkRun
 from shopbridge.core.bulk._sources import InputFormat, check_readable, count_records, items_from
+from shopbridge.core.sansio._redaction import NO_REDACTION, Redactor
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable
@@ -121,6 +127,7 @@ async def push_records(
     counters: EngineCounters | None,
     options: PushOptions,
     with_position: bool = False,
+    redactor: Redactor = NO_REDACTION,
 ) -> BulkReport:
     """`run_bulk` over any source: a path (``-`` for stdin), an iterable, an async iterable.
 
@@ -154,6 +161,7 @@ async def push_records(
         total=total,
         max_pending=options.get("max_pending", DEFAULT_MAX_PENDING),
         with_position=with_position,
+        redactor=redactor,
     )
 
 
@@ -175,6 +183,7 @@ async def run_bulk(
     progress_interval: float = 0.25,
     checkpoint_interval: float = 1.0,
     with_position: bool = False,
+    redactor: Redactor = NO_REDACTION,
 ) -> BulkReport:
     """Push every item through `handle` (see the module docstring).
 
@@ -197,6 +206,8 @@ async def run_bulk(
         checkpoint_interval: seconds at least between two checkpoint saves.
         with_position: call ``handle(record, position)``, the record's index in the input
             (stable across resumed runs: Kanal messaging derives Idempotency-Keys from it).
+        redactor: hides the client's credentials in the dead letter, the checkpoint and the
+            report (the client's `redactor`).
 
     Raises:
         ConfigurationError: an option is out of range.
@@ -223,6 +234,7 @@ async def run_bulk(
         progress_interval=progress_interval,
         checkpoint_interval=checkpoint_interval,
         with_position=with_position,
+        redactor=redactor,
     )
     run.open_files(
         None if dead_letter is None else Path(dead_letter),

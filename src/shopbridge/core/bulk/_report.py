@@ -13,7 +13,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from attrs import field, frozen
+from attrs import evolve, field, frozen
 
 from shopbridge.core._errors import RequestError
 from shopbridge.core.sansio._outcome import NO_FIELD_ERRORS, FieldErrors, freeze_field_errors
@@ -21,6 +21,8 @@ from shopbridge.core.sansio._verdict import MEANINGS, Action, Verdict
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
+
+    from shopbridge.core.sansio._redaction import Redactor
 
 _T = TypeVar("_T")
 
@@ -134,6 +136,22 @@ class Settled:
         """The decision table's action, if a verdict was reached."""
         return None if self.verdict is None else self.verdict.action
 
+    def redacted(self, redactor: Redactor) -> Settled:
+        """This outcome with the secrets hidden in every text that came from outside.
+
+        The message, the field errors (their names too), the give-up reason and the request id
+        may all come from the server or from a custom handler: any of them may echo the key.
+        """
+        if not redactor:
+            return self
+        return evolve(
+            self,
+            field_errors=redactor.data(dict(self.field_errors)),
+            message=redactor.optional(self.message),
+            gave_up=redactor.optional(self.gave_up),
+            request_id=redactor.optional(self.request_id),
+        )
+
 
 def settled_from_error(error: RequestError, *, store_keys: frozenset[str] = frozenset()) -> Settled:
     """The outcome of a request that ended in `error` (never raises).
@@ -238,7 +256,11 @@ class BulkReport:
             not sent again.
         dead_letter: the dead-letter file, if one was written.
         dead_lettered: rows in it: every record that did not reach done.
-        stopped: why the run stopped before sending everything (credentials refused), if it did.
+        stopped: why the run stopped before sending everything (credentials refused, a file
+            that could not be written), if it did.
+        file_error: why a file of the run (dead letter, checkpoint) could not be written, if
+            one could not: the run stopped there, with every record settled before that point
+            in the checkpoint and the rest resumable once the space is freed.
         rules: how often each decision-table row fired during this run.
     """
 
@@ -253,6 +275,7 @@ class BulkReport:
     dead_lettered: int = 0
     stopped: str | None = None
     rules: Mapping[str, int] = field(factory=dict, converter=_frozen_rules)
+    file_error: str | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         # The read-only mappings do not pickle; their plain copies do, and the converters

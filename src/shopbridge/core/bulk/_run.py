@@ -18,15 +18,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
+from attrs import evolve
 
 from shopbridge.core.bulk._files import (
     CheckpointError,
+    CheckpointLock,
     CheckpointState,
     DeadLetterFile,
+    SentJournal,
+    UnwritableFileError,
     dead_letter_row,
     dump_json,
 )
 from shopbridge.core.bulk._report import BulkOutcome, BulkProgress, BulkReport, Settled
+from shopbridge.core.sansio._redaction import NO_REDACTION, Redactor
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
@@ -58,11 +63,15 @@ class BulkRun:
         progress_interval: float,
         checkpoint_interval: float,
         with_position: bool = False,
+        redactor: Redactor = NO_REDACTION,
     ) -> None:
         self._handle = handle
         self._with_position = with_position
+        self._redactor = redactor
         self._resource = resource
-        self._scope = scope
+        # The scope goes into the checkpoint and into messages: a key given as the store or
+        # shop by mistake must not.
+        self._scope = redactor.text(scope)
         self._to_json = to_json
         self._key_of = key_of
         self._keys_in_flight: dict[object, asyncio.Event] = {}
@@ -93,6 +102,10 @@ class BulkRun:
         self._last_save = time.monotonic()
         self._saving: asyncio.Task[None] | None = None
         self._verified = True
+        self._lock: CheckpointLock | None = None
+        self._file_error: str | None = None
+        self._journal: SentJournal | None = None
+        self._unwritten = 0  # records not done whose dead-letter row could not be written
 
     # -- files ------------------------------------------------------------------------------
 
@@ -101,11 +114,32 @@ class BulkRun:
 
         Raises:
             CheckpointError: the checkpoint is of another push, or its dead letter changed.
+            FilesInUseError: another run holds the checkpoint or the dead letter.
+            UnwritableFileError: one of them cannot be created (a missing directory).
         """
+        try:
+            self._open_files(dead_letter, checkpoint)
+        except OSError as exc:
+            self._close_files()
+            # Found before anything is sent, rather than after every record was pushed.
+            where = exc.filename if exc.filename is not None else dead_letter or checkpoint
+            msg = (
+                f"cannot write {str(where)!r}: {exc.strerror or exc}; give a path in a "
+                "directory that exists and can be written to"
+            )
+            raise UnwritableFileError(msg) from None
+        except BaseException:
+            self._close_files()
+            raise
+
+    def _open_files(self, dead_letter: Path | None, checkpoint: Path | None) -> None:
         keep: int | None = None
         if checkpoint is not None:
             self._checkpoint_path = checkpoint
+            # Locked before it is read: the state read is the one no other run is changing.
+            self._lock = CheckpointLock(checkpoint)
             state = CheckpointState.load(checkpoint)
+            self._journal = SentJournal(checkpoint, since=None if state is None else state.position)
             if state is not None:
                 self._check_belongs(state, dead_letter)
                 self._resume = state
@@ -200,6 +234,14 @@ class BulkRun:
             self._slots.release()
             self._settle(item, Settled(outcome=BulkOutcome.SKIPPED, message=self._skip_message))
             return
+        if self._journal is not None:
+            try:
+                self._journal.record(item.position)  # before the request: see SentJournal
+            except OSError as exc:
+                self._slots.release()
+                self._files_failed(f"journal {str(self._journal.path)!r}", exc)
+                self._settle(item, Settled(outcome=BulkOutcome.SKIPPED, message=self._skip_message))
+                return
         if key is not None:
             self._keys_in_flight[key] = asyncio.Event()
         task = group.create_task(self._send(item))
@@ -258,6 +300,15 @@ class BulkRun:
             self._settle(item, Settled(outcome=BulkOutcome.SKIPPED, message=self._skip_message))
 
     def _settle(self, item: InputItem, settled: Settled) -> None:
+        # The one door every outcome goes through to the dead letter, the counts and the report.
+        settled = settled.redacted(self._redactor)
+        if settled.outcome is BulkOutcome.CONFLICT and self._sent_before(item.position):
+            # The run this one resumed sent this create: its 409 is that run's own creation.
+            settled = evolve(
+                settled,
+                outcome=BulkOutcome.ALREADY_EXISTED,
+                message="created by the run this one resumed (it was sent before the kill)",
+            )
         self._settled[item.position] = (item, settled)
         if settled.stops_run and self._stopped is None:
             self._stop(settled)
@@ -266,13 +317,33 @@ class BulkRun:
         if time.monotonic() - self._last_save >= self._checkpoint_interval:
             self._save_soon()
 
+    def _sent_before(self, position: int) -> bool:
+        return self._journal is not None and position in self._journal.earlier
+
     def _stop(self, settled: Settled) -> None:
         reason = settled.verdict.reason if settled.verdict is not None else "refused"
-        self._stopped = f"the first credentials or store failure stopped the run: {reason}"
-        self._skip_message = (
+        self._halt(
+            f"the first credentials or store failure stopped the run: {reason}",
             "not sent: the run stopped at the first credentials or store failure; fix the key "
-            "or the store, then resume from the checkpoint (or push the dead letter again)"
+            "or the store, then resume from the checkpoint (or push the dead letter again)",
         )
+
+    def _files_failed(self, what: str, exc: OSError) -> None:
+        """A file of the run cannot be written (a full disk): stop, keeping what is settled."""
+        if self._file_error is not None:
+            return
+        self._file_error = f"the {what} could not be written: {exc.strerror or exc}"
+        logger.error("%s: %s; the run stops", self._resource, self._file_error)
+        if self._stopped is None:
+            self._halt(
+                f"{self._file_error}; free the space, then resume from the checkpoint",
+                "not sent: the run stopped when its files could not be written; free the "
+                "space, then resume from the checkpoint",
+            )
+
+    def _halt(self, stopped: str, skip_message: str) -> None:
+        self._stopped = stopped
+        self._skip_message = skip_message
         current = asyncio.current_task()
         for task in self._in_flight:
             if task is not current and not task.done():
@@ -286,17 +357,32 @@ class BulkRun:
             if self._mark is None and (settled.stops_run or settled.outcome is BulkOutcome.SKIPPED):
                 # Not final: with the key or the store fixed it can succeed. Resume from here.
                 self._mark = self._state(complete=False)
+            if not settled.outcome.done and self._dead_letter is not None:
+                self._write_row(item, settled)
             self._counts[settled.outcome] += 1
             if settled.attempts == 0 and settled.outcome is BulkOutcome.REJECTED:
                 # Decided before any request: by the client's checks, not the table.
                 rule = settled.verdict.rule if settled.verdict is not None else "unreadable-input"
                 self._local_rules[rule] += 1
-            if not settled.outcome.done and self._dead_letter is not None:
-                self._dead_letter.write(dead_letter_row(item, settled, self._json(item.record)))
             if self._checkpoint_path is not None and self._mark is None:
                 self._fingerprint(item)
             self._flushed += 1
         self._room.set()
+
+    def _write_row(self, item: InputItem, settled: Settled) -> None:
+        dead_letter = self._dead_letter
+        assert dead_letter is not None  # noqa: S101 - the caller checked
+        if self._file_error is None:
+            try:
+                dead_letter.write(dead_letter_row(item, settled, self._json(item.record)))
+            except OSError as exc:
+                # The row was cut back whole: resume from this record, which has none.
+                if self._mark is None:
+                    self._mark = self._state(complete=False)
+                self._files_failed(f"dead letter {str(dead_letter.path)!r}", exc)
+            else:
+                return
+        self._unwritten += 1
 
     def _json(self, record: Any) -> Any:
         try:
@@ -363,8 +449,13 @@ class BulkRun:
 
     async def _save(self, *, complete: bool) -> None:
         write = self._checkpoint_now(complete=complete)
-        if write is not None:
+        if write is None:
+            return
+        try:
             await anyio.to_thread.run_sync(write)
+        except OSError as exc:
+            # Never silent: a run that cannot save its resumable point stops sending.
+            self._files_failed(f"checkpoint {str(self._checkpoint_path)!r}", exc)
 
     async def _finish(self, *, complete: bool) -> None:
         saving = self._saving
@@ -377,11 +468,23 @@ class BulkRun:
             # being cancelled, and it is the run's last act.
             write = self._checkpoint_now(complete=complete and self._mark is None)
             if write is not None:
-                write()
+                try:
+                    write()
+                except OSError as exc:  # the checkpoint on disk is the last one saved, whole
+                    self._files_failed(f"checkpoint {str(self._checkpoint_path)!r}", exc)
         finally:
+            self._close_files()
+        self._progress(finished=True)
+
+    def _close_files(self) -> None:
+        try:
             if self._dead_letter is not None:
                 self._dead_letter.close()
-        self._progress(finished=True)
+            if self._journal is not None:
+                self._journal.close()
+        finally:
+            if self._lock is not None:
+                self._lock.release()
 
     def _progress(self, *, finished: bool) -> None:
         if self._on_progress is None:
@@ -433,7 +536,8 @@ class BulkRun:
             elapsed=time.monotonic() - self._started,
             resumed_from=self._resume.position if self._resume is not None else 0,
             dead_letter=dead_letter.path if dead_letter is not None and dead_letter.kept else None,
-            dead_lettered=not_done if dead_letter is not None else 0,
+            dead_lettered=not_done - self._unwritten if dead_letter is not None else 0,
             stopped=self._stopped,
+            file_error=self._file_error,
             rules=self._local_rules + (activity.rules if activity is not None else Counter()),
         )

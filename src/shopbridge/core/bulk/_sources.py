@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
 import anyio.to_thread
-import orjson
 from attrs import frozen
 
 from shopbridge.core._errors import InputError
+from shopbridge.core._exact_json import DuplicateKeyError, loads_exact
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -58,6 +58,8 @@ _SUFFIXES: dict[str, InputFormat] = {
     ".json": "jsonl",
     ".csv": "csv",
 }
+_BOM = b"\xef\xbb\xbf"
+"""The UTF-8 byte-order mark some editors put at the start of a file."""
 _BATCH_BYTES = 256 * 1024
 """How much a worker-thread read takes at once."""
 
@@ -104,8 +106,11 @@ def strip_dead_letter(record: Any) -> tuple[Any, str | None]:
 def _parse_json_line(raw: bytes, line: object) -> tuple[Any, str | None]:
     where = f"line {line}" if isinstance(line, int) else "the line"
     try:
-        value = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
+        value = loads_exact(raw)
+    except DuplicateKeyError as exc:
+        # orjson would keep the last value: the first one would be lost without a word.
+        return None, f"{where} names the key {exc.key!r} twice in one object: keep one of them"
+    except ValueError as exc:  # orjson.JSONDecodeError is one
         return None, f"{where} is not valid JSON ({exc}): fix or remove it"
     if not isinstance(value, dict):
         kind = type(value).__name__
@@ -232,6 +237,8 @@ def _jsonl_items(file: IO[bytes]) -> Iterator[InputItem]:
     position = 0
     for number, raw_line in enumerate(file, start=1):
         raw = raw_line.strip()
+        if number == 1 and raw.startswith(_BOM):
+            raw = raw[len(_BOM) :].strip()  # as for CSV: an editor's mark, not a record's byte
         if not raw:
             continue  # a blank line holds no record
         record, problem = _parse_json_line(raw, number)
@@ -336,10 +343,12 @@ def _csv_record(
             continue
         value: Any = cell
         if cell[:1] in ("[", "{"):
+            name = ".".join(path)
             try:
-                value = orjson.loads(cell)
-            except orjson.JSONDecodeError:
-                name = ".".join(path)
+                value = loads_exact(cell)
+            except DuplicateKeyError as exc:
+                return None, f"line {line}: column {name!r} names the key {exc.key!r} twice"
+            except ValueError:  # orjson.JSONDecodeError is one
                 return None, f"line {line}: column {name!r} starts like JSON but is not valid JSON"
         node = record
         for segment in path[:-1]:

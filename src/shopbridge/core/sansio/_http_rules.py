@@ -72,9 +72,17 @@ NETWORK_RULES = _rules(
         action=Action.FAIL,
         reason="The host name did not resolve: check base_url.",
     ),
+    Rule(
+        name="net-answer-too-large",
+        failure=FailureKind.ANSWER_TOO_LARGE,
+        action=Action.FAIL,
+        reason="The answer is larger than max_body and was refused unread: check base_url, "
+        "or raise max_body if so large an answer is genuine.",
+    ),
 )
 """Network failures: a request that never reached the server is retried; one that may have
-been applied is retried only when idempotent; TLS and DNS failures are configuration."""
+been applied is retried only when idempotent; TLS and DNS failures are configuration, and an
+answer too large to read is never asked for again."""
 
 GENERIC_HTTP_RULES = _rules(
     Rule(name="http-2xx", status=(200, 299), action=Action.DONE, reason="Success."),

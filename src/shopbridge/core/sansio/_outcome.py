@@ -60,6 +60,9 @@ class FailureKind(enum.Enum):
     """The TLS handshake or the certificate failed: a configuration problem."""
     DNS = "dns"
     """The host name did not resolve: a configuration problem."""
+    ANSWER_TOO_LARGE = "answer_too_large"
+    """The answer's body (decompressed) grew past the transport's ``max_body``: refused
+    unread, so that no server can make the client hold more than that in memory."""
 
     @property
     def ambiguous(self) -> bool:

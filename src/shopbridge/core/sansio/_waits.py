@@ -3,8 +3,8 @@
 Every function takes the current wall-clock time (``now``, Unix seconds) as an argument and
 returns either a finite, non-negative, bounded number of seconds or ``None``. Junk is ignored
 rather than guessed at: ``"120junk"``, ``"-3"``, ``"1.5e9"``, ``"nan"`` and ``""`` are all ``None``;
-a date in the past is ``0.0``; anything longer than `MAX_SERVER_WAIT` is cut to it (and the
-deadline check then refuses to wait that long).
+a date in the past is ``0.0``; anything longer than `MAX_SERVER_WAIT` is cut to it, whatever
+its count of digits (and the deadline check then refuses to wait that long).
 
 Headers are read from a case-insensitive mapping (aiohttp's ``CIMultiDictProxy``) or from a plain
 mapping with lower-case names.
@@ -45,7 +45,10 @@ EPOCH_THRESHOLD = 1_000_000_000
 """An ``X-RateLimit-Reset`` at or above this (September 2001) is a Unix timestamp; below it, a
 number of seconds. Laravel and GitHub send timestamps, the IETF draft sends seconds."""
 
-_SECONDS = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,9})?")
+_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+"""Any count of digits: a wait with thirteen of them is huge, not junk, and is capped like
+one with twelve (``float()`` of a longer run of digits is a large float, or infinity, which
+`_bounded` caps too; it never raises)."""
 _INTEGER = re.compile(r"[0-9]{1,12}")
 
 

@@ -158,4 +158,5 @@ def push(
         counters=api.counters,
         options=options,
         with_position=True,
+        redactor=api.redactor,
     )

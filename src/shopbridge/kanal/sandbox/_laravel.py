@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from shopbridge._sandbox.responses import json_response
+from shopbridge.core._exact_json import DuplicateKeyError, loads_exact
 from shopbridge.kanal._validation.dates import parse_date
 from shopbridge.kanal._validation.php import middleware
 
@@ -62,9 +63,13 @@ async def read_input(request: web.BaseRequest) -> dict[str, Any]:
     content_type = request.headers.get("Content-Type", "").lower()
     if "/json" not in content_type and "+json" not in content_type:
         return {}
+    body = await request.read()
     try:
-        data = orjson.loads(await request.read())
-    except orjson.JSONDecodeError:
+        # Every digit kept, so that a test can read back exactly what was sent.
+        data = loads_exact(body)
+    except DuplicateKeyError:
+        data = orjson.loads(body)  # PHP's json_decode keeps the last of two equal keys
+    except ValueError:  # orjson.JSONDecodeError is one
         return {}
     return normalised_input(data) if isinstance(data, dict) else {}
 
