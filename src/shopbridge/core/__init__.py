@@ -11,7 +11,9 @@ re-export the public names; dialects import from the modules below. One module p
 ``_retry``         the retry loop and its sleeps (the only ``import backoff``)
 ``_engine``        ``Engine.send()``: pace → transport → decide → act, for one request
 ``_bodies``        request and response bodies as bytes (JSON, one file as multipart)
-``_client_base``   what every dialect's async client shares: its engine's session
+``_exact_json``    JSON read with every digit kept, and duplicate keys refused
+``_endpoint``      endpoints as data, a call's answer, and `Api`: the protocol resources call
+``_client_base``   `EngineClient`: `Api` over one engine, with the dialect's four hooks
 ``_blocking``      the blocking facade over one anyio portal (the only ``anyio.from_thread``)
 ``bulk/``          the bulk runner: entry points, bookkeeping, report, files, sources
 """
