@@ -23,7 +23,7 @@ from shopbridge.kanal._validation.urls import is_url
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
 
-    from shopbridge.kanal._validation.schemas import FieldRule
+    from shopbridge.kanal._validation.fields import FieldRule
 
 __all__ = ["CompiledFields", "compile_fields"]
 
