@@ -12,6 +12,9 @@ re-export the public names; dialects import from the modules below. One module p
 ``_engine``        ``Engine.send()``: pace → transport → decide → act, for one request
 ``_bodies``        request and response bodies as bytes (JSON, one file as multipart)
 ``_client_base``   what every dialect's async client shares: its engine's session
-``_blocking``      the blocking facade over one anyio portal (the only ``anyio.from_thread``)
+``_private_loop``  a blocking client's own event loop, run in the caller's thread
+``_blocking``      the blocking facade on that loop, or on one anyio portal where it must
+                   (the only ``anyio.from_thread``)
+``_twins``         blocking methods derived from the async ones
 ``bulk/``          the bulk runner: entry points, bookkeeping, report, files, sources
 """

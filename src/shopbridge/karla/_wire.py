@@ -165,10 +165,32 @@ _converter = _make_converter()
 
 
 def to_wire(record: Any) -> Any:
-    """A request model (or a mapping or list holding models) as the JSON Karla expects."""
+    """A request model (or a mapping or list holding models) as the JSON Karla expects.
+
+    A body that is plain JSON already (dicts, lists, strings, numbers, booleans and nulls, the
+    usual case for a mapping) is returned as it is: unstructuring would only copy it, value by
+    value, into an equal one.
+    """
+    if type(record) is dict and _plain(record):
+        return record
     if isinstance(record, Mapping) and not isinstance(record, dict):
         record = dict(record)
     return _converter.unstructure(record)
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _plain(value: Any) -> bool:
+    """Whether `value` is JSON as cattrs would unstructure it: exact types, nothing to convert."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return True
+    if kind is dict:
+        return all(type(key) is str and _plain(item) for key, item in value.items())
+    if kind is list:
+        return all(_plain(item) for item in value)
+    return False
 
 
 def unwrap(data: Any) -> Any:
