@@ -183,14 +183,31 @@ _SCALARS = frozenset({str, int, float, bool, type(None)})
 
 def _plain(value: Any) -> bool:
     """Whether `value` is JSON as cattrs would unstructure it: exact types, nothing to convert."""
-    kind = type(value)
-    if kind in _SCALARS:
-        return True
-    if kind is dict:
-        return all(type(key) is str and _plain(item) for key, item in value.items())
-    if kind is list:
-        return all(_plain(item) for item in value)
-    return False
+    # A loop over a stack, not recursion: one call per body, not one per value.
+    scalars = _SCALARS
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is dict:
+            for key, item in node.items():
+                if type(key) is not str:
+                    return False
+                inner = type(item)
+                if inner is dict or inner is list:
+                    stack.append(item)
+                elif inner not in scalars:
+                    return False
+        elif kind is list:
+            for item in node:
+                inner = type(item)
+                if inner is dict or inner is list:
+                    stack.append(item)
+                elif inner not in scalars:
+                    return False
+        elif kind not in scalars:
+            return False
+    return True
 
 
 def unwrap(data: Any) -> Any:
