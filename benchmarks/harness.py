@@ -35,17 +35,36 @@ def pin(pid: int, cpu: int) -> None:
         os.sched_setaffinity(pid, {cpu})
 
 
+def unpin(pid: int) -> None:
+    """Let `pid` run on every CPU of the machine again."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(pid, range(os.cpu_count() or 1))
+
+
 @contextmanager
 def sandbox_process(rate_limit: str = "off", *, cpu: int = 1) -> Iterator[str]:
     """The Kanal sandbox in a child process, faults off; yields its base URL."""
-    command = [sys.executable, "-m", "shopbridge", "sandbox", "kanal", "--rate-limit", rate_limit]
+    with sandbox_server("kanal", rate_limit, cpu=cpu) as (url, _):
+        yield url
+
+
+@contextmanager
+def sandbox_server(
+    api: str, rate_limit: str = "off", *, cpu: int | None = 1
+) -> Iterator[tuple[str, int]]:
+    """The `api` sandbox (``kanal`` or ``karla``) in a child process; yields its URL and pid.
+
+    Pinned to `cpu`, unless `cpu` is ``None``.
+    """
+    command = [sys.executable, "-m", "shopbridge", "sandbox", api, "--rate-limit", rate_limit]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)  # noqa: S603
-    pin(process.pid, cpu)
+    if cpu is not None:
+        pin(process.pid, cpu)
     try:
         assert process.stdout is not None
         first = process.stdout.readline()
         url = next(word for word in first.split() if word.startswith("http://"))
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         process.wait(timeout=10)

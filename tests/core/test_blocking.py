@@ -50,30 +50,65 @@ async def counters_of(client: AsyncToy) -> EngineCounters:
     return client.counters
 
 
+def loop_of(toy: Toy) -> asyncio.AbstractEventLoop | None:
+    """The client's own event loop, once started."""
+    running = toy._running
+    return None if running is None else running.loop.loop
+
+
+def serve_from_another_thread(toy: Toy) -> None:
+    """One call from a second thread: the client's loop moves to a thread of its own."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(toy._call, counters_of).result(timeout=30)
+    toy._portal(toy._running_now())  # the second thread's call found the loop idle: move it
+
+
 # -- lifecycle ------------------------------------------------------------------------------------
 
 
-def test_the_context_manager_starts_one_portal_and_stops_it(toy_sandbox: ToySandbox) -> None:
+def test_the_context_manager_starts_one_event_loop_in_the_callers_thread_and_stops_it(
+    toy_sandbox: ToySandbox,
+) -> None:
     with connect(toy_sandbox) as toy:
-        assert len(portal_threads()) == 1  # started on entry, before any call
+        loop = loop_of(toy)
+        assert loop is not None  # started on entry, before any call
         assert toy.items.put("A", ITEM).status == 201
         assert toy.items.put("A", ITEM).status == 200
-        assert len(portal_threads()) == 1  # the same portal for every call
+        assert loop_of(toy) is loop  # the same loop for every call
+        assert portal_threads() == []  # run in the caller's thread: no thread, no hop
         closed_inside = toy.closed
     assert (closed_inside, toy.closed) == (False, True)
+    assert loop.is_closed()
     assert portal_threads() == []
 
 
-def test_without_with_the_portal_starts_on_first_use_and_close_releases_it(
+def test_a_served_loop_keeps_one_portal_thread_and_close_stops_it(toy_sandbox: ToySandbox) -> None:
+    with connect(toy_sandbox) as toy:
+        loop = loop_of(toy)
+        assert toy.items.put("A", ITEM).status == 201
+        serve_from_another_thread(toy)
+        assert len(portal_threads()) == 1
+        assert toy.items.put("A", ITEM).status == 200  # the same session, through the portal
+        assert toy.items.put("B", ITEM).status == 201
+        assert len(portal_threads()) == 1  # the same portal for every call
+        assert loop_of(toy) is loop  # the same loop, moved to its thread
+    assert loop is not None
+    assert loop.is_closed()
+    assert portal_threads() == []
+
+
+def test_without_with_the_event_loop_starts_on_first_use_and_close_releases_it(
     toy_sandbox: ToySandbox,
 ) -> None:
     toy = connect(toy_sandbox)
     try:
-        assert portal_threads() == []
+        assert loop_of(toy) is None
         assert toy.items.create(ITEM).status == 201
-        assert len(portal_threads()) == 1
+        loop = loop_of(toy)
+        assert loop is not None
     finally:
         toy.close()
+    assert loop.is_closed()
     assert portal_threads() == []
 
 
@@ -257,12 +292,34 @@ def test_a_forked_child_starts_its_own_portal_and_the_parent_keeps_its_own(
 
     with connect(toy_sandbox, retry=RetryPolicy(deadline=5, attempt_timeout=3)) as toy:
         assert toy.items.put("parent-1", ITEM).status == 201
+        serve_from_another_thread(toy)  # a portal thread, which the child does not inherit
         pid = _fork()
         if pid == 0:
             _in_child(child_works)
         assert _wait_for_child(pid, timeout=8) == 0
         assert toy.items.put("parent-2", ITEM).status == 201
         assert len(portal_threads()) == 1
+    assert list(toy_sandbox.records("north", "items")) == ["parent-1", "child", "parent-2"]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork() is POSIX only")
+def test_a_forked_child_starts_its_own_loop_and_the_parent_keeps_its_own(
+    toy_sandbox: ToySandbox,
+) -> None:
+    def child_works() -> bool:
+        # The parent's loop (its selector, its connections) is not the child's to run.
+        works = toy.items.put("child", ITEM).status == 201
+        return works and loop_of(toy) is not parents_loop
+
+    with connect(toy_sandbox, retry=RetryPolicy(deadline=5, attempt_timeout=3)) as toy:
+        assert toy.items.put("parent-1", ITEM).status == 201
+        parents_loop = loop_of(toy)
+        pid = _fork()
+        if pid == 0:
+            _in_child(child_works)
+        assert _wait_for_child(pid, timeout=8) == 0
+        assert toy.items.put("parent-2", ITEM).status == 201
+        assert loop_of(toy) is parents_loop
     assert list(toy_sandbox.records("north", "items")) == ["parent-1", "child", "parent-2"]
 
 

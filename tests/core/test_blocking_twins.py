@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from shopbridge.core._blocking import BlockingFacade, BlockingResource
+from shopbridge.core._twins import BlockingResource
 from shopbridge.kanal import AsyncKanal, Kanal
 from shopbridge.karla import AsyncKarla, Karla
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+
+    from shopbridge.core._blocking import BlockingFacade
 
 
 def async_resources(client: object) -> dict[str, type]:

@@ -13,12 +13,13 @@ import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, Unpack
 
-from shopbridge.core._blocking import BlockingFacade, BlockingResource, blocking, blocking_feed
+from shopbridge.core._blocking import BlockingFacade
 from shopbridge.core._client_base import EngineClient
 from shopbridge.core._endpoint import Answer, Endpoint
 from shopbridge.core._engine import Engine, Reply
 from shopbridge.core._pacing import Pacer
 from shopbridge.core._transport import Transport, check_base_url
+from shopbridge.core._twins import BlockingResource, blocking, blocking_feed
 from shopbridge.core.bulk._push import push_records
 from shopbridge.core.bulk._report import BulkOutcome, Settled, settle
 from shopbridge.core.sansio._http_rules import GENERIC_HTTP_RULES, NETWORK_RULES

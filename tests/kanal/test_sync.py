@@ -78,6 +78,12 @@ def portal_threads() -> list[threading.Thread]:
     return [thread for thread in threading.enumerate() if thread.name == PORTAL_THREAD]
 
 
+def loop_of(kanal: Kanal) -> asyncio.AbstractEventLoop | None:
+    """The client's own event loop, once started."""
+    running = kanal._running
+    return None if running is None else running.loop.loop
+
+
 # -- every endpoint once, and the typed errors ----------------------------------------------------
 
 
@@ -176,12 +182,15 @@ def test_configuration_errors_raise_in_the_caller_s_thread_before_any_portal() -
 # -- lifecycle ------------------------------------------------------------------------------------
 
 
-def test_close_is_idempotent_and_stops_the_portal_thread(kanal_sandbox: KanalSandbox) -> None:
+def test_close_is_idempotent_and_stops_the_clients_event_loop(kanal_sandbox: KanalSandbox) -> None:
     with connect(kanal_sandbox) as kanal:
         kanal.customers.upsert(customer())
-        assert len(portal_threads()) == 1
+        loop = loop_of(kanal)
+        assert loop is not None
+        assert portal_threads() == []  # one thread, the caller's: the loop runs there
         closed_inside = kanal.closed
     assert (closed_inside, kanal.closed) == (False, True)
+    assert loop.is_closed()
     assert portal_threads() == []
     kanal.close()
     kanal.close()
@@ -198,18 +207,20 @@ def test_a_closed_client_says_so(kanal_sandbox: KanalSandbox) -> None:
     assert kanal_sandbox.stats.requests == 1
 
 
-def test_without_with_the_portal_starts_on_first_use_and_close_releases_it(
+def test_without_with_the_event_loop_starts_on_first_use_and_close_releases_it(
     kanal_sandbox: KanalSandbox,
 ) -> None:
     kanal = connect(kanal_sandbox)
     try:
-        assert portal_threads() == []  # nothing started yet
+        assert loop_of(kanal) is None  # nothing started yet
         assert kanal.customers.upsert(customer()).created is True
-        assert len(portal_threads()) == 1
+        loop = loop_of(kanal)
+        assert loop is not None
         assert kanal.customers.upsert(customer()).created is False
-        assert len(portal_threads()) == 1  # the same portal for every call
+        assert loop_of(kanal) is loop  # the same loop for every call
     finally:
         kanal.close()
+    assert loop.is_closed()
     assert portal_threads() == []
 
 

@@ -185,3 +185,17 @@ def test_a_webhooks_older_merchant_slug_reads_as_shop_slug_and_its_secret_stays_
 def test_a_list_is_never_mistaken_for_a_string() -> None:
     with pytest.raises(TypeError):
         OrderTracking(tracking_number="1", products="TS-1")
+
+
+def test_a_plain_json_body_goes_out_as_it_is_and_one_with_dates_is_converted() -> None:
+    from datetime import UTC, datetime  # noqa: PLC0415 - this test only
+
+    from shopbridge.karla._wire import to_wire  # noqa: PLC0415 - this test only
+
+    plain = {"id": "1", "trackings": [{"tracking_number": "T"}], "n": 2.5, "x": None}
+    assert to_wire(plain) is plain  # nothing to convert: no copy
+    dated = {"id": "1", "at": datetime(2026, 5, 18, tzinfo=UTC), "ids": ("a", "b")}
+    assert to_wire(dated) == {"id": "1", "at": "2026-05-18T00:00:00+00:00", "ids": ["a", "b"]}
+    assert to_wire({"nested": [{"at": datetime(2026, 5, 18, tzinfo=UTC)}]}) == {
+        "nested": [{"at": "2026-05-18T00:00:00+00:00"}]
+    }

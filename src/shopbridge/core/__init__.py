@@ -14,6 +14,9 @@ re-export the public names; dialects import from the modules below. One module p
 ``_exact_json``    JSON read with every digit kept, and duplicate keys refused
 ``_endpoint``      endpoints as data, a call's answer, and `Api`: the protocol resources call
 ``_client_base``   `EngineClient`: `Api` over one engine, with the dialect's four hooks
-``_blocking``      the blocking facade over one anyio portal (the only ``anyio.from_thread``)
+``_private_loop``  a blocking client's own event loop, run in the caller's thread
+``_blocking``      the blocking facade on that loop, or on one anyio portal where it must
+                   (the only ``anyio.from_thread``)
+``_twins``         blocking methods derived from the async ones
 ``bulk/``          the bulk runner: entry points, bookkeeping, report, files, sources
 """

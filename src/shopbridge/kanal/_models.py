@@ -14,14 +14,16 @@ fields are ``None``.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Generic, Literal, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeAlias, TypeVar
 
 from attrs import field, frozen
+from attrs.exceptions import FrozenInstanceError
 
-from shopbridge.core.sansio._verdict import Verdict
+if TYPE_CHECKING:
+    from shopbridge.core.sansio._verdict import Verdict
 
 __all__ = [
     "UNSET",
@@ -223,9 +225,20 @@ class ShipmentRecord:
     status: str | None = None
 
 
-@frozen(kw_only=True)
+_UNREAD: Any = object()
+"""`Upserted.record` before it was read."""
+
+
 class Upserted(Generic[_T]):
     """The result of an upsert.
+
+    The record is read from Kanal's answer on first access of `record`, not before: a bulk push
+    (and any caller that looks only at `created`) never pays for structuring it. An answer that
+    is not a JSON object fails at the call as it always did; one that is an object but does not
+    fit the record type (a field missing or of the wrong type) raises the same
+    `RequestFailedError` (rule ``kanal-unreadable-answer``) at the first access of `record`,
+    since the write itself succeeded. Once read, the record is kept; equality, hashing, repr and
+    pickling read it first, so an `Upserted` compares and travels as it always did.
 
     Attributes:
         record: the record as Kanal answered it.
@@ -237,12 +250,88 @@ class Upserted(Generic[_T]):
         attempts: attempts made.
     """
 
-    record: _T
+    __slots__ = ("_read", "_record", "attempts", "created", "verdict")
+
     created: bool | None
     verdict: Verdict
-    attempts: int = 1
+    attempts: int
+    _record: Any
+    _read: Callable[[], _T] | None
+
+    def __init__(
+        self,
+        *,
+        record: _T = _UNREAD,
+        created: bool | None,
+        verdict: Verdict,
+        attempts: int = 1,
+        read: Callable[[], _T] | None = None,
+    ) -> None:
+        if record is _UNREAD and read is None:
+            msg = "Upserted needs its record, or how to read it"
+            raise TypeError(msg)
+        setattr_ = object.__setattr__  # frozen below: __init__ sets through object's
+        setattr_(self, "_record", record)
+        setattr_(self, "_read", read if record is _UNREAD else None)
+        setattr_(self, "created", created)
+        setattr_(self, "verdict", verdict)
+        setattr_(self, "attempts", attempts)
+
+    @property
+    def record(self) -> _T:
+        """The record as Kanal answered it, read on first access.
+
+        Raises:
+            RequestFailedError: the 2xx answer is not the documented record (the write was
+                most likely applied).
+        """
+        record: _T = self._record
+        if record is _UNREAD:
+            read = self._read
+            assert read is not None  # noqa: S101 - set whenever the record is unread
+            record = read()
+            object.__setattr__(self, "_record", record)
+            object.__setattr__(self, "_read", None)  # the answer it came from may go now
+        return record
 
     @property
     def updated(self) -> bool | None:
         """``True`` for 200, ``False`` for 201, ``None`` when it cannot be known."""
         return None if self.created is None else not self.created
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise FrozenInstanceError
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError
+
+    def _values(self) -> tuple[Any, ...]:
+        return (self.record, self.created, self.verdict, self.attempts)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, Upserted)  # noqa: S101 - for mypy: the line above checked it
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        return (
+            f"Upserted(record={self.record!r}, created={self.created!r}, "
+            f"verdict={self.verdict!r}, attempts={self.attempts!r})"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The reader holds the client's answer: a pickle carries the record read from it.
+        return (_rebuild_upserted, self._values())
+
+
+def _rebuild_upserted(
+    record: _T,
+    created: bool | None,  # noqa: FBT001 - pickle passes the values by position
+    verdict: Verdict,
+    attempts: int,
+) -> Upserted[_T]:
+    return Upserted(record=record, created=created, verdict=verdict, attempts=attempts)

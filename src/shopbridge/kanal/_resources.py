@@ -49,8 +49,14 @@ def _upserted(answer: Answer[_T]) -> Upserted[_T]:
     created: bool | None = answer.status == 201
     if answer.after_ambiguous and not created:
         created = None  # the 200 may be the update of what our lost attempt created
+    if not isinstance(answer.reply.data, dict):
+        # Surely not the documented record (no JSON object at all): fail at the call, as an
+        # eager read would. Only an object that does not fit is left to `record`'s first read.
+        return Upserted(
+            record=answer.read(), created=created, verdict=answer.verdict, attempts=answer.attempts
+        )
     return Upserted(
-        record=answer.read(), created=created, verdict=answer.verdict, attempts=answer.attempts
+        read=answer.read, created=created, verdict=answer.verdict, attempts=answer.attempts
     )
 
 

@@ -5,7 +5,7 @@
     with Kanal(api_key, store_id=123) as kanal:
         kanal.orders.upsert(order).created
 
-Each method is derived from its async twin (`shopbridge.core._blocking.blocking`): one call on
+Each method is derived from its async twin (`shopbridge.core._twins.blocking`): one call on
 the client's own event loop, with the async method's signature and docstring.
 """
 
@@ -14,7 +14,8 @@ from __future__ import annotations
 import functools
 from typing import Unpack
 
-from shopbridge.core._blocking import BlockingFacade, BlockingResource, blocking, blocking_feed
+from shopbridge.core._blocking import BlockingFacade
+from shopbridge.core._twins import BlockingResource, blocking, blocking_feed
 from shopbridge.kanal._client import AsyncKanal, KanalOptions, settings
 from shopbridge.kanal._messaging.sync import Account, Automations, Messages, Templates
 from shopbridge.kanal._resources import AsyncCheckouts, AsyncCustomers, AsyncOrders, AsyncShipments

@@ -7,7 +7,7 @@
         for order in karla.orders.search(per_page=100):  # one portal call per page
             ...
 
-Each method is derived from its async twin (`shopbridge.core._blocking.blocking`): one call on
+Each method is derived from its async twin (`shopbridge.core._twins.blocking`): one call on
 the client's own event loop, with the async method's signature and docstring. A search's twin
 (`blocking_pages`) gives `BlockingPages`, which reads each page with one call on that loop.
 """
@@ -19,13 +19,8 @@ import inspect
 import operator
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, Unpack
 
-from shopbridge.core._blocking import (
-    BlockingFacade,
-    BlockingResource,
-    Twin,
-    blocking,
-    blocking_feed,
-)
+from shopbridge.core._blocking import BlockingFacade
+from shopbridge.core._twins import BlockingResource, Twin, blocking, blocking_feed
 from shopbridge.karla._catalogue import AsyncProducts
 from shopbridge.karla._client import AsyncKarla, KarlaOptions, settings
 from shopbridge.karla._collections import (

@@ -358,12 +358,16 @@ _DICT_TYPE = "Input should be a valid dictionary"
 
 
 def _type_error(spec: Spec, value: Any) -> str | None:  # noqa: PLR0911 - one return per kind
+    # Identity tests, not a lookup keyed by `Kind`: an Enum's __hash__ is Python code, and
+    # this runs for every field of every body.
     kind = spec.kind
     if kind is Kind.STRING:
         return None if isinstance(value, str) else "Input should be a valid string"
-    scalar = _SCALARS.get(kind)
-    if scalar is not None:
-        result = scalar(value)
+    if kind is Kind.INTEGER or kind is Kind.NUMBER or kind is Kind.BOOLEAN:
+        result = _SCALARS[kind](value)
+        return result.msg if isinstance(result, _lax.Refusal) else None
+    if kind is Kind.DATETIME or kind is Kind.UUID:
+        result = _SCALARS[kind](value)
         return result.msg if isinstance(result, _lax.Refusal) else None
     if kind is Kind.URL:
         url = _lax.as_url(value, max_length=spec.max_length)
@@ -393,19 +397,25 @@ def _check_value(
     spec: Spec, value: Any, path: str, errors: dict[str, list[str]], *, reject_unknown: bool
 ) -> None:
     problem = _type_error(spec, value)
-    if problem is None and spec.kind is Kind.STRING:
+    kind = spec.kind
+    if problem is None and kind is Kind.STRING:
+        if spec.min_length is None and spec.max_length is None:
+            return  # the common case: any string
         problem = _length_error(spec, value)
     if problem is not None:
         errors.setdefault(path, []).append(problem)
         return
-    if spec.kind is Kind.OBJECT and spec.fields is not None:
+    if kind is Kind.OBJECT and spec.fields is not None:
         _check_object(spec.fields, value, path, errors, reject_unknown=reject_unknown)
-    elif spec.kind is Kind.LIST and spec.item is not None:
+    elif kind is Kind.LIST and spec.item is not None:
         for index, item in enumerate(value):
             _check_value(spec.item, item, f"{path}.{index}", errors, reject_unknown=reject_unknown)
     elif spec.kind is Kind.MAP and spec.item is not None:
         for key, item in value.items():
             _check_value(spec.item, item, f"{path}.{key}", errors, reject_unknown=reject_unknown)
+
+
+_ABSENT: Any = object()
 
 
 def _check_object(
@@ -416,19 +426,27 @@ def _check_object(
     *,
     reject_unknown: bool,
 ) -> None:
+    get = data.get
     for name, spec in schema.items():
-        path = f"{prefix}.{name}" if prefix else name
-        if name not in data:
+        value = get(name, _ABSENT)
+        if value is _ABSENT:
             if spec.required:
-                errors.setdefault(path, []).append("Field required")
+                errors.setdefault(f"{prefix}.{name}" if prefix else name, []).append(
+                    "Field required"
+                )
             continue
-        value = data[name]
         if value is None and not spec.required:
             continue  # an optional field is `X | None`: null is its default
         # A required field given null is there, of the wrong type ("Input should be a valid
         # string"), not missing.
-        _check_value(spec, value, path, errors, reject_unknown=reject_unknown)
-    if reject_unknown:
+        _check_value(
+            spec,
+            value,
+            f"{prefix}.{name}" if prefix else name,
+            errors,
+            reject_unknown=reject_unknown,
+        )
+    if reject_unknown and len(data) > 0:
         for name in data:
             if name not in schema:
                 path = f"{prefix}.{name}" if prefix else str(name)

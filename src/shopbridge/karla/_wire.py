@@ -170,10 +170,49 @@ _converter = _make_converter()
 
 
 def to_wire(record: Any) -> Any:
-    """A request model (or a mapping or list holding models) as the JSON Karla expects."""
+    """A request model (or a mapping or list holding models) as the JSON Karla expects.
+
+    A body that is plain JSON already (dicts, lists, strings, numbers, booleans and nulls, the
+    usual case for a mapping) is returned as it is: unstructuring would only copy it, value by
+    value, into an equal one.
+    """
+    if type(record) is dict and _plain(record):
+        return record
     if isinstance(record, Mapping) and not isinstance(record, dict):
         record = dict(record)
     return _converter.unstructure(record)
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _plain(value: Any) -> bool:
+    """Whether `value` is JSON as cattrs would unstructure it: exact types, nothing to convert."""
+    # A loop over a stack, not recursion: one call per body, not one per value.
+    scalars = _SCALARS
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is dict:
+            for key, item in node.items():
+                if type(key) is not str:
+                    return False
+                inner = type(item)
+                if inner is dict or inner is list:
+                    stack.append(item)
+                elif inner not in scalars:
+                    return False
+        elif kind is list:
+            for item in node:
+                inner = type(item)
+                if inner is dict or inner is list:
+                    stack.append(item)
+                elif inner not in scalars:
+                    return False
+        elif kind not in scalars:
+            return False
+    return True
 
 
 def unwrap(data: Any) -> Any:

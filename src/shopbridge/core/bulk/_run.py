@@ -3,6 +3,11 @@
 `BulkRun` reads the numbered items, keeps the window of records in flight, settles each one,
 writes the dead letter in input order, saves the checkpoint, sends progress events and builds
 the report. Private to the runner: use `run_bulk`.
+
+A fixed pool of `concurrency` workers sends the records: each takes the next one to send (the
+reading, and every wait that keeps the input's order, done by one worker at a time), sends it
+and settles it, then takes the next. A task, a semaphore slot, an event and a done-callback
+per record cost more than the rest of the bookkeeping together.
 """
 
 from __future__ import annotations
@@ -74,10 +79,15 @@ class BulkRun:
         self._scope = redactor.text(scope)
         self._to_json = to_json
         self._key_of = key_of
-        self._keys_in_flight: dict[object, asyncio.Event] = {}
+        self._keys_in_flight: dict[object, asyncio.Event | None] = {}
+        """Keys of the records in flight, each with the event its next record waits on."""
         self._counters = counters
         self._before = counters.snapshot() if counters is not None else None
-        self._slots = asyncio.Semaphore(concurrency)
+        self._concurrency = concurrency
+        self._reading = asyncio.Lock()
+        self._items: AsyncIterator[InputItem] | None = None
+        self._exhausted = False
+        self._failure: Exception | None = None
         self._max_pending = max_pending
         self._on_progress = on_progress
         self._total = total
@@ -91,6 +101,7 @@ class BulkRun:
         self._flushed = 0  # every position before this one is counted and dead-lettered
         self._read = 0
         self._in_flight: dict[asyncio.Task[None], tuple[InputItem, object]] = {}
+        """The workers sending a record now, with it and its key."""
         self._room = asyncio.Event()
         self._local_rules: Counter[str] = Counter()
         self._stopped: str | None = None
@@ -179,20 +190,15 @@ class BulkRun:
         Raises:
             CheckpointError: the input is not the one the checkpoint was written for.
         """
-        exhausted = False
-        failure: Exception | None = None
+        self._items = items
         try:
             async with asyncio.TaskGroup() as group:
-                try:
-                    await self._read_all(group, items)
-                except Exception as exc:  # noqa: BLE001 - raised below, once in-flight work ends
-                    # Raised inside the group, it would reach the caller wrapped in an
-                    # ExceptionGroup; the records in flight finish and are accounted for first.
-                    failure = exc
-                else:
-                    exhausted = True
-            if failure is not None:
-                raise failure
+                for _ in range(self._concurrency):
+                    group.create_task(self._work())
+            if self._failure is not None:
+                # Kept, not raised inside the group: it would reach the caller wrapped in an
+                # ExceptionGroup; the records in flight finish and are accounted for first.
+                raise self._failure
             if self._resume is not None and self._read < self._resume.position:
                 msg = (
                     f"the input has {self._read} records, but the checkpoint "
@@ -201,56 +207,82 @@ class BulkRun:
                 )
                 raise CheckpointError(msg)
         finally:
-            await self._finish(complete=exhausted)
+            await self._finish(complete=self._exhausted and self._failure is None)
         return self._report()
 
-    async def _read_all(self, group: asyncio.TaskGroup, items: AsyncIterator[InputItem]) -> None:
-        async for item in items:
-            self._read += 1
-            if self._resume is not None and item.position < self._resume.position:
-                self._fingerprint(item)  # settled by an earlier run: proven the same, not sent
-                if item.position == self._resume.position - 1:
-                    self._check_digest()
-                continue
-            await self._start(group, item)
+    async def _work(self) -> None:
+        """One worker: take the next record to send, send it, settle it; until none is left."""
+        task = asyncio.current_task()
+        assert task is not None  # noqa: S101 - a worker is a task of the run's group
+        in_flight = self._in_flight
+        while (taken := await self._next()) is not None:
+            in_flight[task] = taken
+            await self._send(taken[0], task)
 
-    async def _start(self, group: asyncio.TaskGroup, item: InputItem) -> None:
+    async def _next(self) -> tuple[InputItem, object] | None:
+        """The next record to send and its key, or ``None`` once the input is spent.
+
+        One worker at a time reads: records settled without a request (resumed, refused on
+        reading, skipped after a stop) are settled here, in input order.
+        """
+        async with self._reading:
+            while not self._exhausted:
+                try:
+                    taken = await self._take()
+                except StopAsyncIteration:
+                    self._exhausted = True
+                except Exception as exc:  # noqa: BLE001 - raised by run(), once the workers end
+                    self._failure = exc
+                    self._exhausted = True
+                else:
+                    if taken is not None:
+                        return taken
+            return None
+
+    async def _take(self) -> tuple[InputItem, object] | None:
+        """Read one item; the record to send with its key, or ``None`` when it is settled."""
+        assert self._items is not None  # noqa: S101 - set by run()
+        item = await anext(self._items)
+        self._read += 1
+        if self._resume is not None and item.position < self._resume.position:
+            self._fingerprint(item)  # settled by an earlier run: proven the same, not sent
+            if item.position == self._resume.position - 1:
+                self._check_digest()
+            return None
         while item.position - self._flushed >= self._max_pending:
             # The oldest unsettled record holds the window: read no further until it settles.
             self._room.clear()
             await self._room.wait()
         if self._stopped is not None:
             self._settle(item, Settled(outcome=BulkOutcome.SKIPPED, message=self._skip_message))
-            return
+            return None
         if item.problem is not None:
             self._settle(item, Settled(outcome=BulkOutcome.REJECTED, message=item.problem))
-            return
+            return None
         key = self._key(item.record)
-        while (earlier := self._keys_in_flight.get(key)) is not None:
+        keys = self._keys_in_flight
+        while key in keys:
             # The same record earlier in the input is still in flight: it must land first.
+            earlier = keys[key]
+            if earlier is None:
+                earlier = keys[key] = asyncio.Event()
             await earlier.wait()
-        await self._slots.acquire()
         if self._stop_reason() is not None:  # the run stopped while this one waited
-            self._slots.release()
             self._settle(item, Settled(outcome=BulkOutcome.SKIPPED, message=self._skip_message))
-            return
+            return None
         if self._journal is not None:
             try:
                 self._journal.record(item.position)  # before the request: see SentJournal
             except OSError as exc:
-                self._slots.release()
                 self._files_failed(f"journal {str(self._journal.path)!r}", exc)
                 self._settle(item, Settled(outcome=BulkOutcome.SKIPPED, message=self._skip_message))
-                return
+                return None
         if key is not None:
-            self._keys_in_flight[key] = asyncio.Event()
-        task = group.create_task(self._send(item))
-        self._in_flight[task] = (item, key)
-        # A task cancelled before it ever ran (the run stopping) runs none of its own code:
-        # its record is accounted for by this callback instead.
-        task.add_done_callback(self._never_ran)
+            keys[key] = None  # an event only once a later record with this key waits
+        return item, key
 
     def _stop_reason(self) -> str | None:
+        # Read through a method: mypy would take `self._stopped` as still None after the wait.
         return self._stopped
 
     def _key(self, record: Any) -> object:
@@ -262,17 +294,16 @@ class BulkRun:
             return None
         return key if isinstance(key, str | int) else None
 
-    async def _send(self, item: InputItem) -> None:
+    async def _send(self, item: InputItem, task: asyncio.Task[None]) -> None:
         try:
             if self._with_position:
                 settled = await self._handle(item.record, item.position)
             else:
                 settled = await self._handle(item.record)
         except asyncio.CancelledError:
-            current = asyncio.current_task()
-            if self._stopped is None or current is None or current.cancelling() > 1:
+            if self._stopped is None or task.cancelling() > 1:
                 raise  # the whole run is being cancelled: unsettled, and resumable
-            current.uncancel()  # cancelled by the run's stop, which this handles
+            task.uncancel()  # cancelled by the run's stop, which this handles
             settled = Settled(outcome=BulkOutcome.SKIPPED, message=self._skip_message)
         except Exception as exc:
             # A bug of ours or of a custom handler: the record is kept, not lost, and said why.
@@ -280,24 +311,15 @@ class BulkRun:
             settled = Settled(outcome=BulkOutcome.FAILED, message=f"{type(exc).__name__}: {exc}")
         # Settled here, in the same step as the answer: a refused key stops the run before
         # the store's next request, which the answer has just let go, can be sent.
-        task = asyncio.current_task()
-        if task is not None:
-            self._release(task)
+        self._release(task)
         self._settle(item, settled)
 
     def _release(self, task: asyncio.Task[None]) -> None:
         _, key = self._in_flight.pop(task)
-        self._slots.release()
         if key is not None:
-            self._keys_in_flight.pop(key).set()
-
-    def _never_ran(self, task: asyncio.Task[None]) -> None:
-        if task not in self._in_flight:
-            return  # it ran, and settled its record
-        item, _ = self._in_flight[task]
-        self._release(task)
-        if task.cancelled() and self._stopped is not None:
-            self._settle(item, Settled(outcome=BulkOutcome.SKIPPED, message=self._skip_message))
+            waiting = self._keys_in_flight.pop(key)
+            if waiting is not None:
+                waiting.set()
 
     def _settle(self, item: InputItem, settled: Settled) -> None:
         # The one door every outcome goes through to the dead letter, the counts and the report.
@@ -345,7 +367,7 @@ class BulkRun:
         self._stopped = stopped
         self._skip_message = skip_message
         current = asyncio.current_task()
-        for task in self._in_flight:
+        for task in self._in_flight:  # the workers sending a record now, none of them waiting
             if task is not current and not task.done():
                 task.cancel()
 

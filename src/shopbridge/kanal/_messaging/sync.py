@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shopbridge.core._blocking import BlockingResource, blocking, blocking_feed
+from shopbridge.core._twins import BlockingResource, blocking, blocking_feed
 from shopbridge.kanal._messaging.resources import (
     AsyncAccount,
     AsyncAutomations,
