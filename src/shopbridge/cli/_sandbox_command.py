@@ -104,8 +104,8 @@ def sandbox_kanal(
     """Serve the Kanal sandbox until Ctrl-C (or SIGTERM).
 
     The first line printed is the base URL to give the client, alone on its line (e.g.
-    http://127.0.0.1:8080/api/v1), so that `| head -1` reads it. Records, counters and faults are readable under
-    /_sandbox/ on the same host and port.
+    http://127.0.0.1:8080/api/v1), so that `| head -1` reads it. Records, counters and
+    faults are readable under /_sandbox/ on the same host and port.
     """
     from shopbridge.kanal.sandbox import KanalSandbox  # noqa: PLC0415 - keep --help quick
 
@@ -163,9 +163,9 @@ def sandbox_karla(
     """Serve the Karla sandbox until Ctrl-C (or SIGTERM).
 
     The first line printed is the base URL to give the client, alone on its line (e.g.
-    http://127.0.0.1:8080/v1), so that `| head -1` reads it. Log in with HTTP Basic sandbox-shop:sandbox-key. Records,
-    counters, faults, events and webhook deliveries are readable under /_sandbox/ on the same
-    host and port.
+    http://127.0.0.1:8080/v1), so that `| head -1` reads it. Log in with HTTP Basic
+    sandbox-shop:sandbox-key. Records, counters, faults, events and webhook deliveries are
+    readable under /_sandbox/ on the same host and port.
     """
     from shopbridge.karla.sandbox import KarlaSandbox  # noqa: PLC0415 - keep --help quick
 
