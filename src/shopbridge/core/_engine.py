@@ -45,6 +45,9 @@ if TYPE_CHECKING:
 __all__ = ["Engine", "EngineCounters", "ErrorParser", "Reply", "Request"]
 
 logger = logging.getLogger("shopbridge")
+# A library's logger: an application configures the output. Without this, a script that caught
+# the error would still get give-ups printed by Python's last-resort handler, unformatted.
+logger.addHandler(logging.NullHandler())
 
 ErrorParser = Callable[[int, Any], "ErrorBody | None"]
 """A dialect's reader of error bodies: ``(status, decoded JSON or None) -> ErrorBody``."""
