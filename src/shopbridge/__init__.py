@@ -18,6 +18,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from shopbridge.core._attempts import AttemptEvent
     from shopbridge.core._errors import (
         BlockingCallInEventLoopWarning,
         CheckpointError,
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
         TransientError,
         ValidationError,
     )
+    from shopbridge.core._otel import Telemetry
     from shopbridge.core.bulk._push import PushOptions
     from shopbridge.core.bulk._report import BulkOutcome, BulkProgress, BulkReport
     from shopbridge.core.sansio._outcome import (
@@ -96,6 +98,7 @@ __all__ = [
     "AnnouncementCreate",
     "AsyncKanal",
     "AsyncKarla",
+    "AttemptEvent",
     "BlockingCallInEventLoopWarning",
     "BulkOutcome",
     "BulkProgress",
@@ -142,6 +145,7 @@ __all__ = [
     "SignatureError",
     "SignatureMismatchError",
     "StaleSignatureError",
+    "Telemetry",
     "TransientError",
     "TransportFailure",
     "Upserted",
@@ -158,6 +162,8 @@ __all__ = [
 ]
 
 _MODULES: dict[str, tuple[str, ...]] = {
+    "shopbridge.core._attempts": ("AttemptEvent",),
+    "shopbridge.core._otel": ("Telemetry",),
     "shopbridge.core._errors": (
         "BlockingCallInEventLoopWarning",
         "CheckpointError",
