@@ -23,6 +23,7 @@ PUBLIC: dict[str, list[str]] = {
         "Action",
         "AsyncKanal",
         "AsyncKarla",
+        "AttemptEvent",
         "BlockingCallInEventLoopWarning",
         "BulkOutcome",
         "BulkProgress",
@@ -56,6 +57,7 @@ PUBLIC: dict[str, list[str]] = {
         "SignatureError",
         "SignatureMismatchError",
         "StaleSignatureError",
+        "Telemetry",
         "TransientError",
         "TransportFailure",
         "UnwritableFileError",
@@ -281,6 +283,7 @@ PUBLIC: dict[str, list[str]] = {
     "shopbridge.testing": [
         "kanal_sandbox",
         "kanal_sandbox_factory",
+        "kanal_sandbox_rate_limited",
         "karla_sandbox",
         "karla_sandbox_factory",
     ],

@@ -1,7 +1,13 @@
-"""The README's copies of the decision tables are the tables themselves."""
+"""The README's copies of the decision tables are the tables themselves; its code compiles.
+
+Every ``python`` block compiles as a script, as a reader who pastes it into a file would run
+it, unless its first line says that it is for a coroutine, a notebook cell or ``python -m
+asyncio`` (`ASYNC_FRAGMENT`): those are compiled with top-level ``await`` allowed.
+"""
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -35,6 +41,35 @@ TABLES = (
 def test_readme_table_is_the_decision_table(api: str, table: DecisionTable) -> None:
     """Regenerate with: python tests/test_readme.py"""
     assert _block(api) == table.to_markdown()
+
+
+def _python_blocks() -> list[tuple[int, str]]:
+    text = README.read_text(encoding="utf-8")
+    return [
+        (text.count("\n", 0, match.start()) + 2, match.group(1))
+        for match in re.finditer(r"^```python\n(.*?)^```", text, flags=re.DOTALL | re.MULTILINE)
+    ]
+
+
+BLOCKS = _python_blocks()
+
+
+def test_the_readme_has_python_blocks() -> None:
+    assert len(BLOCKS) > 10
+
+
+ASYNC_FRAGMENT = "# In a coroutine, a notebook cell or python -m asyncio (top-level await):\n"
+"""The first line of a block that is not a script: top-level ``await`` is allowed there."""
+
+
+@pytest.mark.parametrize(("line", "code"), BLOCKS, ids=[f"line-{line}" for line, _ in BLOCKS])
+def test_readme_python_block_compiles(line: int, code: str) -> None:
+    filename = f"README.md:{line}"
+    if code.startswith(ASYNC_FRAGMENT):
+        compile(code, filename, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+    else:
+        # A script, as python runs it: a top-level `async with` is a SyntaxError here.
+        compile(code, filename, "exec", dont_inherit=True)
 
 
 def _regenerate() -> None:

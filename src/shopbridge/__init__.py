@@ -20,6 +20,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from shopbridge.core._attempts import AttemptEvent
     from shopbridge.core._errors import (
         BlockingCallInEventLoopWarning,
         CheckpointError,
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
         UnwritableFileError,
         ValidationError,
     )
+    from shopbridge.core._otel import Telemetry
     from shopbridge.core.bulk._push import PushOptions
     from shopbridge.core.bulk._report import (
         BulkOutcome,
@@ -86,6 +88,7 @@ __all__ = [
     "Action",
     "AsyncKanal",
     "AsyncKarla",
+    "AttemptEvent",
     "BlockingCallInEventLoopWarning",
     "BulkOutcome",
     "BulkProgress",
@@ -119,6 +122,7 @@ __all__ = [
     "SignatureError",
     "SignatureMismatchError",
     "StaleSignatureError",
+    "Telemetry",
     "TransientError",
     "TransportFailure",
     "UnwritableFileError",
@@ -130,6 +134,8 @@ __all__ = [
 ]
 
 _MODULES: dict[str, tuple[str, ...]] = {
+    "shopbridge.core._attempts": ("AttemptEvent",),
+    "shopbridge.core._otel": ("Telemetry",),
     "shopbridge.core._errors": (
         "BlockingCallInEventLoopWarning",
         "CheckpointError",

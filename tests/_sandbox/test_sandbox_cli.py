@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import http.client
+import os
 import re
 import signal
+import socket
 import subprocess
 import sys
+import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -70,6 +73,62 @@ def test_the_first_line_has_the_base_url_and_a_signal_stops_it(signum: signal.Si
     assert process.returncode == 0
     assert "Traceback" not in stderr
     assert "Rate limit: 1 requests per 60 s per store" in stdout
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="select() on pipes and POSIX signals")
+def test_the_first_line_is_the_bare_base_url_for_head_1() -> None:
+    with subprocess.Popen(  # noqa: S603 - this Python, fixed arguments
+        [*COMMAND, "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    ) as process:
+        try:
+            line = first_line(process)
+        finally:
+            process.terminate()
+            process.communicate(timeout=15)
+    assert BASE_URL.fullmatch(line.rstrip("\n")) is not None, line
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="os.pipe() and POSIX signals")
+def test_a_closed_stdout_does_not_stop_the_sandbox() -> None:
+    # `| head -1` closes the pipe once it has the URL: the same as a pipe closed from the start.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    port = _free_port()
+    try:
+        process = subprocess.Popen(  # noqa: S603 - this Python, fixed arguments
+            [*COMMAND, "--port", str(port)], stdout=write_end, stderr=subprocess.PIPE, text=True
+        )
+    finally:
+        os.close(write_end)
+    with process:
+        try:
+            status = 0
+            for _ in range(400):  # the server listens within a few seconds
+                if process.poll() is not None:
+                    break
+                try:
+                    status = _post_customer(f"http://127.0.0.1:{port}/api/v1")
+                    break
+                except ConnectionRefusedError:
+                    time.sleep(0.05)
+            assert process.poll() is None, process.communicate()[1]
+            assert status == 201
+            process.send_signal(signal.SIGTERM)
+            _, stderr = process.communicate(timeout=15)
+        finally:
+            if process.poll() is None:  # pragma: no cover - only when an assertion failed
+                process.kill()
+                process.communicate()
+    assert process.returncode == 0, stderr
+    assert "Broken pipe" not in stderr
+    assert "Traceback" not in stderr
 
 
 def test_a_bad_option_exits_2_without_a_traceback() -> None:

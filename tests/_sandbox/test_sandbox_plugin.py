@@ -53,6 +53,26 @@ def test_kanal_sandbox_is_fresh_for_each_test(kanal_sandbox: KanalSandbox) -> No
     assert kanal_sandbox.stats.requests == 0
 
 
+def test_kanal_sandbox_has_no_rate_limit_by_default(kanal_sandbox: KanalSandbox) -> None:
+    # 70 requests go through at once: Kanal's real 60 per 60 s would answer the 61st with 429.
+    statuses = {
+        _send(kanal_sandbox.base_url, "POST", "/stores/1/customers", b'{"phone": "+336"}')
+        for _ in range(70)
+    }
+    assert statuses == {200, 201}
+
+
+def test_kanal_sandbox_rate_limited_has_kanals_real_limit(
+    kanal_sandbox_rate_limited: KanalSandbox,
+) -> None:
+    base_url = kanal_sandbox_rate_limited.base_url
+    statuses = [
+        _send(base_url, "POST", "/stores/1/customers", b'{"phone": "+336"}') for _ in range(61)
+    ]
+    assert statuses[:60].count(429) == 0
+    assert statuses[60] == 429
+
+
 def test_the_factory_passes_options(kanal_sandbox_factory: Callable[..., KanalSandbox]) -> None:
     strict = kanal_sandbox_factory(missing_delete=404, rate_limit=None)
     faulty = kanal_sandbox_factory(faults="503=1")

@@ -1,13 +1,16 @@
 """What the command line shows of a bulk run: a rich progress bar, then the summary tables.
 
 `ProgressBar` is an ``on_progress`` callback that drives a rich progress bar (done/total, rate,
-ETA, retries, 429s met, rejected). `outcomes_table` and `rules_table` render the `BulkReport`:
-how many records ended how, and which rows of the decision table fired, with their actions and
-reasons, so that what the table did is there to read.
+elapsed and ETA on the bar's line, retries, 429s met, rejected under it); `ProgressLines` says
+the same as plain lines every few seconds, for a log file or a pipe. `outcomes_table` and
+`rules_table` render the `BulkReport`: how many records ended how, and which rows of the
+decision table fired, with their actions and reasons, so that what the table did is there to
+read. Into a file or a pipe the tables are plain columns, without box drawing.
 """
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from typing import TYPE_CHECKING, Self
 
@@ -18,10 +21,9 @@ from rich.progress import (
     Progress,
     TaskID,
     TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from shopbridge.core._errors import ValidationError
 from shopbridge.core.bulk._report import BulkOutcome
@@ -32,12 +34,28 @@ if TYPE_CHECKING:
     from pathlib import Path
     from types import TracebackType
 
-    from rich.console import Console
+    from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 
     from shopbridge.core.bulk._report import BulkProgress, BulkReport
     from shopbridge.core.sansio._table import DecisionTable
 
-__all__ = ["ProgressBar", "dead_letter_table", "outcomes_table", "read_dead_letter", "rules_table"]
+__all__ = [
+    "NoProgress",
+    "ProgressBar",
+    "ProgressLines",
+    "clock",
+    "counters_text",
+    "dead_letter_table",
+    "outcomes_table",
+    "progress_display",
+    "progress_line",
+    "read_dead_letter",
+    "rules_table",
+    "stdout_console",
+]
+
+_LOG_WIDTH = 200
+"""The width of the tables written into a file or a pipe."""
 
 _STYLES = {
     BulkOutcome.CREATED: "green",
@@ -53,9 +71,35 @@ _STYLES = {
 }
 
 
+class _Summary(Table):
+    """A table drawn with box lines on a terminal, and as plain columns into a file or pipe."""
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if not console.is_terminal:
+            # A log keeps words, not box drawing: columns apart, a rule-less header.
+            self.box = None
+        return super().__rich_console__(console, options)
+
+
 def _titled(title: str) -> Table:
     # A title is folded to the table's width; a narrow table must not fold its own title.
-    return Table(title=title, title_justify="left", min_width=len(title) + 2)
+    return _Summary(title=title, title_justify="left", min_width=len(title) + 2)
+
+
+class _TwoLines(Progress):
+    """A progress display whose counters get a line of their own, under the bar.
+
+    On one line, at 80 columns, rich cut done/total, the elapsed time and the ETA to ``…`` to
+    make room for the retries; under the bar they fold instead, and the bar line keeps its
+    fixed-width columns whole (only the bar itself shrinks).
+    """
+
+    def get_renderables(self) -> Iterable[RenderableType]:
+        yield self.make_tasks_table(self.tasks)
+        for task in self.tasks:
+            extra = task.fields.get("extra")
+            if extra:
+                yield Text(f"  {extra}", overflow="fold")
 
 
 class ProgressBar:
@@ -67,19 +111,22 @@ class ProgressBar:
     """
 
     def __init__(self, console: Console, description: str) -> None:
-        self._progress = Progress(
+        self.last: BulkProgress | None = None
+        """The last event shown (the run's partial account if it is interrupted)."""
+        self._progress = _TwoLines(
             TextColumn("[bold]{task.description}"),
-            BarColumn(),
+            BarColumn(bar_width=None),
             MofNCompleteColumn(),
             TextColumn("{task.fields[rate]:>7.1f}/s"),
-            TimeElapsedColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
-            TextColumn("{task.fields[extra]}"),
+            # The run's own clock and ETA: rich's would restart with a resumed run's first event.
+            TextColumn("{task.fields[elapsed]} ETA {task.fields[eta]}"),
             console=console,
             transient=False,
+            expand=True,
         )
-        self._task: TaskID = self._progress.add_task(description, total=None, rate=0.0, extra="")
+        self._task: TaskID = self._progress.add_task(
+            description, total=None, rate=0.0, elapsed=clock(0.0), eta=clock(None), extra=""
+        )
 
     def __enter__(self) -> Self:
         self._progress.start()
@@ -95,16 +142,117 @@ class ProgressBar:
 
     def __call__(self, event: BulkProgress) -> None:
         """Show one progress event."""
-        extra = f"retries {event.retries} · 429s {event.rate_limited} · rejected {event.rejected}"
-        if event.failed > event.rejected:
-            extra += f" · other failures {event.failed - event.rejected}"
+        self.last = event
         self._progress.update(
             self._task,
             completed=event.settled,
             total=event.total if event.total is not None else None,
             rate=event.rate,
-            extra=extra,
+            elapsed=clock(event.elapsed),
+            eta=clock(event.eta),
+            extra=counters_text(event),
         )
+
+
+class ProgressLines:
+    """Progress as plain lines, one every `every` seconds and one at the end: for a log file.
+
+    What a job runner keeps of a rich bar drawn into a pipe is its last frame, cut at 80
+    columns; these lines say the same in full, with no cursor movement and no box drawing.
+
+    Args:
+        console: where to write.
+        description: the resource, at the start of each line.
+        every: seconds at least between two lines (the last one is always written).
+    """
+
+    def __init__(self, console: Console, description: str, *, every: float = 10.0) -> None:
+        self.last: BulkProgress | None = None
+        """The last event received (the run's partial account if it is interrupted)."""
+        self._console = console
+        self._description = description
+        self._every = every
+        self._next = 0.0
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None
+
+    def __call__(self, event: BulkProgress) -> None:
+        """Write a line for `event` if `every` seconds have passed, or if it is the last."""
+        self.last = event
+        if not event.finished and event.elapsed < self._next:
+            return
+        self._next = event.elapsed + self._every
+        self._console.out(progress_line(self._description, event), highlight=False)
+
+
+class NoProgress(ProgressLines):
+    """``--quiet``: progress events are kept (for an interrupted run's account), never shown."""
+
+    def __call__(self, event: BulkProgress) -> None:
+        """Keep `event`."""
+        self.last = event
+
+
+def stdout_console() -> Console:
+    """The console of a command's output: the terminal, or a file or pipe written unwrapped.
+
+    Into a file, rich would fold every line at 80 columns, paths and the resume command
+    included: there, text is never wrapped and tables get 200 columns (unless ``COLUMNS`` says).
+    """
+    from rich.console import Console  # noqa: PLC0415 - a type only, elsewhere in this module
+
+    console = Console()
+    if console.is_terminal:
+        return console
+    width = None if os.environ.get("COLUMNS") else _LOG_WIDTH
+    return Console(width=width, soft_wrap=True)
+
+
+def progress_display(
+    console: Console, description: str, *, quiet: bool
+) -> ProgressLines | ProgressBar:
+    """The ``on_progress`` display for `console`: a bar on a terminal, lines into a file."""
+    if quiet:
+        return NoProgress(console, description)
+    if console.is_terminal:
+        return ProgressBar(console, description)
+    return ProgressLines(console, description)
+
+
+def progress_line(description: str, event: BulkProgress) -> str:
+    """One progress event as a line of plain text."""
+    total = "?" if event.total is None else str(event.total)
+    head = "done" if event.finished else "progress"
+    return (
+        f"{description}: {head} {event.settled}/{total} · {event.rate:.1f}/s · "
+        f"elapsed {clock(event.elapsed)} · ETA {clock(event.eta)} · {counters_text(event)}"
+    )
+
+
+def clock(seconds: float | None) -> str:
+    """Seconds as ``H:MM:SS``; ``-:--:--`` when not known."""
+    if seconds is None:
+        return "-:--:--"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}"
+
+
+def counters_text(event: BulkProgress) -> str:
+    """The counters of a progress event in words: retries, 429s met, rejected, other failures."""
+    extra = f"retries {event.retries} · 429s {event.rate_limited} · rejected {event.rejected}"
+    if event.failed > event.rejected:
+        extra += f" · other failures {event.failed - event.rejected}"
+    return extra
 
 
 def outcomes_table(reports: Iterable[BulkReport]) -> Table:

@@ -2,14 +2,19 @@
 
 The command's work, apart from its click options (`shopbridge.cli._push_command`): build the
 client (against the given base URL, or the embedded sandbox with ``--sandbox``), run the bulk
-push with a `ProgressBar`, print the summary tables, and say where the dead letter is. Returns
-the exit status: 0 when every record is done, 1 when some are not, 3 when a file of the run
-(dead letter, checkpoint) could not be written and the run stopped.
+push with a progress display (a bar on a terminal, plain lines into a file or a pipe, none with
+``--quiet``), print the summary tables (or, with ``--json``, the report as one JSON object),
+and say where the dead letter is. Returns the exit status: 0 when every record is done, 1 when
+some are not, 3 when a file of the run (dead letter, checkpoint) could not be written and the
+run stopped. Interrupted (Ctrl-C, SIGTERM), it prints what it settled and the command that
+resumes it (`shopbridge.cli._interrupt`), then lets the cancellation go on.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,7 +38,14 @@ if TYPE_CHECKING:
     from shopbridge.kanal.sandbox import RateLimit  # noqa: TC004 - see above
     from shopbridge.karla import AsyncKarla
 
-__all__ = ["FILE_ERROR_STATUS", "PushJob", "default_dead_letter", "quiet_logs", "show_report"]
+__all__ = [
+    "FILE_ERROR_STATUS",
+    "PushJob",
+    "default_dead_letter",
+    "quiet_logs",
+    "show_problems",
+    "show_report",
+]
 
 FILE_ERROR_STATUS = 3
 """The exit status of a push stopped because its dead letter or checkpoint could not be written
@@ -109,6 +121,11 @@ class PushJob:
         format: the input's format, when its suffix does not say it.
         sandbox_rate_limit: with `sandbox`, the embedded sandbox's limit.
         sandbox: push into the embedded sandbox instead.
+        output: ``auto`` (a bar on a terminal, plain lines otherwise, then the tables),
+            ``quiet`` (nothing but problems) or ``json`` (the report as JSON on stdout,
+            progress lines on stderr).
+        own_checkpoint: whether `checkpoint` is the default one kept beside the dead letter,
+            removed once the run ends by itself.
     """
 
     api: str
@@ -125,17 +142,26 @@ class PushJob:
     format: InputFormat | None = None
     sandbox_rate_limit: RateLimit | None = None
     sandbox: bool = False
+    output: str = "auto"
+    own_checkpoint: bool = False
 
     async def run(self, console: Console) -> int:
         """Push, show progress and the summary; return the exit status (0, 1 or 3)."""
-        from shopbridge.cli._console import ProgressBar  # noqa: PLC0415 - the CLI starts quicker
+        # Imported here: the CLI starts quicker.
+        from rich.console import Console  # noqa: PLC0415
+
+        from shopbridge.cli._console import progress_display  # noqa: PLC0415
+        from shopbridge.cli._interrupt import show_interrupted  # noqa: PLC0415
 
         async with contextlib.AsyncExitStack() as stack:
             base_url = self.base_url
             if self.sandbox:
                 sandbox = await stack.enter_async_context(self._sandbox())
                 base_url = sandbox.base_url
-                console.print(f"{self.api.title()} sandbox running in this process at {base_url}")
+                if self.output == "auto":
+                    console.print(
+                        f"{self.api.title()} sandbox running in this process at {base_url}"
+                    )
             client, method = self._client(base_url)
             await stack.enter_async_context(client)
             options: PushOptions = {
@@ -144,10 +170,34 @@ class PushJob:
                 "checkpoint": self.checkpoint,
                 "format": self.format,
             }
-            with ProgressBar(console, self.resource) as bar:
-                report = await method(self.file, on_progress=bar, **options)
+            shown = Console(stderr=True) if self.output == "json" else console
+            with progress_display(shown, self.resource, quiet=self.output == "quiet") as bar:
+                try:
+                    report = await method(self.file, on_progress=bar, **options)
+                except asyncio.CancelledError:
+                    if self.checkpoint is not None:
+                        show_interrupted(
+                            console,
+                            resource=self.resource,
+                            checkpoint=self.checkpoint,
+                            last=bar.last,
+                            as_json=self.output == "json",
+                        )
+                    raise
+            ended = not report.stopped and report.file_error is None
+            if self.own_checkpoint and self.checkpoint is not None and ended:
+                # Ended by itself: what is left to do is in the dead letter, not to resume.
+                self.checkpoint.unlink(missing_ok=True)
+                self.checkpoint.with_name(self.checkpoint.name + ".sent").unlink(missing_ok=True)
             messaging = self.resource in KANAL_MESSAGING_RESOURCES
-            show_report(console, [report], client.messaging_table if messaging else client.table)
+            if self.output == "json":
+                console.file.write(json.dumps(report.to_dict()) + "\n")
+            elif self.output == "quiet":
+                show_problems(console, [report])
+            else:
+                show_report(
+                    console, [report], client.messaging_table if messaging else client.table
+                )
         if report.file_error is not None:
             return FILE_ERROR_STATUS
         return 0 if report.ok else 1
@@ -199,6 +249,11 @@ def show_report(console: Console, reports: list[BulkReport], table: Any) -> None
     not_done = dead_letter_table(reports)
     if not_done is not None:
         console.print(not_done)
+    show_problems(console, reports)
+
+
+def show_problems(console: Console, reports: list[BulkReport]) -> None:
+    """Print what needs the user: a stopped run, a resumed one, where the dead letters are."""
     for report in reports:
         if report.file_error:
             console.print(

@@ -51,7 +51,12 @@ def push() -> None:
 
     Exit status: 0 when every record is done, 1 when some are not (they are in the dead
     letter), 2 for a usage error, 3 when the dead letter or the checkpoint could not be
-    written (a full disk): the run stopped, resumable once the space is freed.
+    written (a full disk): the run stopped, resumable once the space is freed; 130 after
+    Ctrl-C and 143 after SIGTERM (the checkpoint is saved; the command that resumes the run is
+    printed).
+
+    Without --checkpoint, a run keeps one beside the dead letter (FILE.checkpoint.json),
+    removed when the run ends by itself: an interrupted run can always be resumed.
     """
 
 
@@ -79,7 +84,11 @@ def _push_options(
             "--checkpoint",
             type=click.Path(dir_okay=False, path_type=Path),
             default=None,
-            help="Keep the run's resumable point here; run again with it to resume.",
+            help=(
+                "Keep the run's resumable point here; run again with it to resume "
+                "[default: FILE.checkpoint.json beside the dead letter, removed when the run "
+                "ends by itself]."
+            ),
         ),
         click.option(
             "--format",
@@ -99,7 +108,21 @@ def _push_options(
             metavar="LIMIT/SECONDS",
             help="With --sandbox: its rate limit, or 'off'.",
         ),
-        click.option("-v", "--verbose", count=True, help="Log every retry and give-up."),
+        click.option(
+            "-v",
+            "--verbose",
+            count=True,
+            help="Log every retry and wait to stderr (-vv: every attempt).",
+        ),
+        click.option(
+            "-q", "--quiet", is_flag=True, help="No progress and no tables: only problems."
+        ),
+        click.option(
+            "--json",
+            "as_json",
+            is_flag=True,
+            help="Print the report as one JSON object on stdout (progress goes to stderr).",
+        ),
     )
 
 
@@ -234,38 +257,48 @@ def _push_job(
     file: str,
     *,
     verbose: int,
+    quiet: bool,
+    as_json: bool,
     format_: InputFormat | None,
     dead_letter: Path | None,
+    checkpoint: Path | None,
     **options: Any,
 ) -> None:
     # The job, rich and the clients are imported only now, once the options are read.
-    from rich.console import Console  # noqa: PLC0415
-
-    from shopbridge.cli._push import PushJob, default_dead_letter, quiet_logs  # noqa: PLC0415
+    from shopbridge.cli._console import stdout_console  # noqa: PLC0415
+    from shopbridge.cli._interrupt import default_checkpoint  # noqa: PLC0415
+    from shopbridge.cli._logs import log_to_stderr  # noqa: PLC0415
+    from shopbridge.cli._push import PushJob, default_dead_letter  # noqa: PLC0415
     from shopbridge.core.sansio._redaction import Redactor  # noqa: PLC0415
 
+    if quiet and as_json:
+        msg = "--quiet and --json are exclusive: --json prints only the report anyway"
+        raise click.UsageError(msg)
+    dead_letter = dead_letter or default_dead_letter(file)
     job = PushJob(
         api=api,
         resource=resource,
         file=file,
         format=format_,
-        dead_letter=dead_letter or default_dead_letter(file),
+        dead_letter=dead_letter,
+        checkpoint=checkpoint or default_checkpoint(dead_letter),
+        own_checkpoint=checkpoint is None,
+        output="json" if as_json else "quiet" if quiet else "auto",
         **options,
     )
     redactor = Redactor([job.api_key], user=job.username or job.scope)
-    with quiet_logs(verbose):
-        status = _run_job(job.run(Console()), redactor)
+    with log_to_stderr(verbose, quiet=quiet):
+        status = _run_job(job.run(stdout_console()), redactor)
     sys.exit(status)
 
 
 def _run_job(job: Coroutine[Any, Any, int], redactor: Redactor) -> int:
     """Run a push; a mistake of the user's is a usage error (exit 2), never a traceback."""
-    import asyncio  # noqa: PLC0415 - keep --help quick (asyncio is slow to import)
-
     from shopbridge import CheckpointError, ConfigurationError, InputError  # noqa: PLC0415
+    from shopbridge.cli._interrupt import run_interruptible  # noqa: PLC0415
 
     try:
-        return asyncio.run(job)
+        return run_interruptible(job)
     except (ConfigurationError, InputError, CheckpointError) as exc:
         # A message may quote an argument, and an argument may be the key given by mistake.
         raise click.UsageError(redactor.text(str(exc))) from None

@@ -1,12 +1,14 @@
 """``shopbridge sandbox kanal|karla``: serve an API's sandbox until Ctrl-C (or SIGTERM).
 
-The first line printed carries the base URL (scripts and tests read the port from it); a port
-that is taken or a host that is not this machine's is a usage error (exit 2), and a host that
-is not loopback is warned about, since the sandboxes' keys are documented.
+The first line printed is the bare base URL, so that ``URL=$(shopbridge sandbox kanal | head
+-1)`` works; a closed stdout (``head`` has exited) silences the rest of the output, never the
+sandbox. A port that is taken or a host that is not this machine's is a usage error (exit 2),
+and a host that is not loopback is warned about, since the sandboxes' keys are documented.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -101,9 +103,9 @@ def sandbox_kanal(
 ) -> None:
     """Serve the Kanal sandbox until Ctrl-C (or SIGTERM).
 
-    The first line printed is the base URL to give the client, e.g.
-    http://127.0.0.1:8080/api/v1. Records, counters and faults are readable under
-    /_sandbox/ on the same host and port.
+    The first line printed is the base URL to give the client, alone on its line (e.g.
+    http://127.0.0.1:8080/api/v1), so that `| head -1` reads it. Records, counters and
+    faults are readable under /_sandbox/ on the same host and port.
     """
     from shopbridge.kanal.sandbox import KanalSandbox  # noqa: PLC0415 - keep --help quick
 
@@ -160,10 +162,10 @@ def sandbox_karla(
 ) -> None:
     """Serve the Karla sandbox until Ctrl-C (or SIGTERM).
 
-    The first line printed is the base URL to give the client, e.g.
-    http://127.0.0.1:8080/v1. Log in with HTTP Basic sandbox-shop:sandbox-key. Records,
-    counters, faults, events and webhook deliveries are readable under /_sandbox/ on the same
-    host and port.
+    The first line printed is the base URL to give the client, alone on its line (e.g.
+    http://127.0.0.1:8080/v1), so that `| head -1` reads it. Log in with HTTP Basic
+    sandbox-shop:sandbox-key. Records, counters, faults, events and webhook deliveries are
+    readable under /_sandbox/ on the same host and port.
     """
     from shopbridge.karla.sandbox import KarlaSandbox  # noqa: PLC0415 - keep --help quick
 
@@ -197,13 +199,18 @@ def _serve(server: KanalSandbox | KarlaSandbox, api: Api, *, port_given: int) ->
         )
 
     def announce(_running: object) -> None:
-        # The first line carries the base URL and is flushed at once: scripts and tests read
-        # it from a pipe to learn the port.
-        click.echo(f"{api.title()} sandbox listening on {server.base_url}")
-        for line in server.describe():
-            click.echo(line)
-        click.echo("Press Ctrl-C to stop.")
-        sys.stdout.flush()
+        # The first line is the bare base URL, flushed at once: scripts and tests read it
+        # from a pipe to learn the port.
+        try:
+            click.echo(server.base_url)
+            sys.stdout.flush()
+            click.echo(f"{api.title()} sandbox listening on {server.base_url}")
+            for line in server.describe():
+                click.echo(line)
+            click.echo("Press Ctrl-C to stop.")
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _silence_stdout()
 
     try:
         serve_until_signalled(server, on_started=announce)
@@ -211,3 +218,16 @@ def _serve(server: KanalSandbox | KarlaSandbox, api: Api, *, port_given: int) ->
         reason = exc.strerror or str(exc)
         msg = f"cannot listen on {server.host}:{port_given}: {reason}"
         raise click.BadParameter(msg, param_hint="'--host' / '--port'") from None
+
+
+def _silence_stdout() -> None:
+    """Send the rest of stdout to the null device: its reader has gone (``| head -1``).
+
+    The sandbox keeps serving: whoever read the URL is about to use it. The descriptor itself
+    is replaced, so that the flush at exit does not raise again.
+    """
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, sys.stdout.fileno())
+    finally:
+        os.close(null)

@@ -46,6 +46,8 @@ class EngineClient:
     _engine: Engine
     _pace_key: str
     _closed: bool = False
+    _root: EngineClient | None = None
+    """The client a `with_options` view was made from (it owns the session), else ``None``."""
     scope: str
     """The store or shop the client works on, in words (``kanal store 123``)."""
     _api_name: ClassVar[str]
@@ -66,7 +68,12 @@ class EngineClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the HTTP session (idempotent). A closed client sends nothing more."""
+        """Close the HTTP session (idempotent). A closed client sends nothing more.
+
+        A `with_options` view closes nothing: its session is its client's.
+        """
+        if self._root is not None:
+            return
         self._closed = True
         await self._engine.transport.close()
 
@@ -129,6 +136,7 @@ class EngineClient:
                 create=endpoint.create,
                 pace_key=endpoint.pace_key or self._pace_key,
                 headers=None if idempotency_key is None else {"Idempotency-Key": idempotency_key},
+                name=endpoint.name,
             )
         )
         return Answer(reply, lambda reply: self._read_answer(endpoint, reply, path))
@@ -157,7 +165,7 @@ class EngineClient:
         Raises:
             RuntimeError: `aclose` was called.
         """
-        if self._closed:
+        if (self._root or self)._closed:
             msg = f"this {type(self).__name__} is closed; create a new one"
             raise RuntimeError(msg)
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from attrs import define, evolve, field, frozen
 
+from shopbridge.core._attempts import AttemptEvent, AttemptHook, CallObserver, Next, external_id_of
 from shopbridge.core._bodies import decode_json, encode_json
 from shopbridge.core._errors import (
     RequestError,
@@ -46,6 +47,9 @@ if TYPE_CHECKING:
 __all__ = ["Engine", "EngineCounters", "ErrorParser", "Reply", "Request"]
 
 logger = logging.getLogger("shopbridge")
+# A library's logger: an application configures the output. Without this, a script that caught
+# the error would still get give-ups printed by Python's last-resort handler, unformatted.
+logger.addHandler(logging.NullHandler())
 
 ErrorParser = Callable[[int, Any], "ErrorBody | None"]
 """A dialect's reader of error bodies: ``(status, decoded JSON or None) -> ErrorBody``."""
@@ -76,6 +80,7 @@ class Request:
             (Karla's shipment events) is never resent after an ambiguous failure.
         headers: headers of this request only (Kanal messaging's ``Idempotency-Key``),
             sent identically on every attempt of the call.
+        name: the operation (``orders.upsert``): the name of the call's span.
     """
 
     method: str
@@ -87,6 +92,7 @@ class Request:
     body: bytes | None = field(default=None, repr=False)
     content_type: str | None = None
     headers: Mapping[str, str] | None = field(default=None, repr=False)
+    name: str = ""
 
 
 @frozen(kw_only=True)
@@ -167,6 +173,10 @@ class _Call(CallState):
     request: Request
     body: bytes | None
     headers: Mapping[str, str] | None
+    sent_at: float = 0.0
+    """The monotonic time the last attempt was sent (for its latency)."""
+    span: Any = None
+    """The call observer's handle (an OpenTelemetry span), when one observes."""
 
 
 class Engine:
@@ -186,6 +196,9 @@ class Engine:
         clock: a monotonic clock, for deadlines and pacing.
         wallclock: the wall clock, for HTTP-date and epoch wait hints.
         rng: the source of backoff jitter.
+        on_attempt: called with an `AttemptEvent` after each attempt (the client's hooks and
+            its telemetry's, as one; see `shopbridge.core._attempts`).
+        observer: told when each call starts and ends (OpenTelemetry's span per call).
     """
 
     def __init__(
@@ -201,6 +214,8 @@ class Engine:
         clock: Callable[[], float] = time.monotonic,
         wallclock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
+        on_attempt: AttemptHook | None = None,
+        observer: CallObserver | None = None,
     ) -> None:
         self.transport = transport
         self.table = table
@@ -212,6 +227,10 @@ class Engine:
         """Hides the secrets in whatever this engine's answers put in front of a user."""
         self._clock = clock
         self._wallclock = wallclock
+        if observer is not None and on_attempt is None:
+            on_attempt = _no_hook  # the observer's span events come with the hook's calls
+        self._on_attempt = on_attempt
+        self._observer = observer
         self.counters = EngineCounters()
         """Calls, attempts, 429s met and the rules that fired, since the engine was built."""
         self._rng = rng if rng is not None else random.Random()  # noqa: S311 - jitter, not crypto
@@ -222,6 +241,25 @@ class Engine:
             rng=self._rng,
             on_wait=self._log_wait,
         )
+
+    def with_policy(self, policy: RetryPolicy) -> Engine:
+        """An engine like this one but for `policy`: same transport, pacer, hooks, counters."""
+        engine = Engine(
+            transport=self.transport,
+            table=self.table,
+            parse_error=self._parse_error,
+            policy=policy,
+            pacer=self.pacer,
+            parse_success=self._parse_success,
+            clock=self._clock,
+            wallclock=self._wallclock,
+            rng=self._rng,
+            on_attempt=self._on_attempt,
+            observer=self._observer,
+        )
+        engine.redactor = self.redactor  # the same secrets, without handing them over again
+        engine.counters = self.counters  # one account of what the client did, views included
+        return engine
 
     async def send(self, request: Request) -> Reply:
         """Send `request` until it succeeds or the policy gives up.
@@ -263,12 +301,30 @@ class Engine:
             body=body,
             headers=headers,
         )
-        reply = await self._retrier(call)
-        if reply is None:  # the policy gave up on a retryable verdict
-            verdict = call.verdict
-            assert verdict is not None  # noqa: S101 - the retrier returns None only after one
-            self._log_give_up(call, verdict, call.gave_up)
-            raise self._error(call, verdict, gave_up=call.gave_up)
+        observer = self._observer
+        if observer is not None:
+            call.span = observer.start(
+                request.name or f"{request.method} {request.path}",
+                request.method,
+                request.path,
+                request.pace_key,
+                external_id_of(request.json),
+            )
+        try:
+            reply = await self._retrier(call)
+            if reply is None:  # the policy gave up on a retryable verdict
+                verdict = call.verdict
+                assert verdict is not None  # noqa: S101 - the retrier returns None only after one
+                self._log_give_up(call, verdict, call.gave_up)
+                if self._on_attempt is not None:
+                    self._tell(call, verdict, "give_up", gave_up=call.gave_up)
+                raise self._error(call, verdict, gave_up=call.gave_up)
+        except BaseException as exc:
+            if observer is not None:
+                observer.end(call.span, exc)
+            raise
+        if observer is not None:
+            observer.end(call.span, None)
         return reply
 
     async def _attempt(self, call: _Call) -> Reply | None:
@@ -277,7 +333,8 @@ class Engine:
         ticket = await self._pace(call, limiter)
         call.attempts += 1
         timeout = self.policy.attempt_timeout
-        remaining = call.remaining(self._clock())
+        call.sent_at = sent_at = self._clock()
+        remaining = call.remaining(sent_at)
         if remaining is not None:
             timeout = max(min(timeout, remaining), 0.001)
         # Awaited here, not in a helper: each coroutine level costs on every suspension.
@@ -312,6 +369,11 @@ class Engine:
             )
             gave_up = f"the store's window frees in {exc.wait:.3g} s, past the deadline"
             self._log_give_up(call, verdict, gave_up)
+            if self._on_attempt is not None:
+                call.attempts += 1  # told as the attempt that was never sent
+                call.sent_at = 0.0
+                self._tell(call, verdict, "give_up", gave_up=gave_up)
+                call.attempts -= 1
             raise self._error(call, verdict, gave_up=gave_up) from None
         if ticket.waited >= _PACING_LOG_THRESHOLD and logger.isEnabledFor(logging.INFO):
             logger.info(
@@ -356,6 +418,8 @@ class Engine:
             limiter.pause(verdict.wait if verdict.wait is not None else self.policy.backoff_base)
         if verdict.succeeded and isinstance(outcome, HttpResponse):
             self._log_done(call, verdict)
+            if self._on_attempt is not None:
+                self._tell(call, verdict, "done")
             return Reply(
                 status=outcome.status,
                 data=outcome.data,
@@ -369,7 +433,45 @@ class Engine:
         if verdict.retryable:
             return None
         self._log_give_up(call, verdict, None)
+        if self._on_attempt is not None:
+            self._tell(call, verdict, "fail")
         raise self._error(call, verdict, gave_up=None)
+
+    def _tell(
+        self,
+        call: _Call,
+        verdict: Verdict,
+        next_: Next,
+        *,
+        wait: float | None = None,
+        wait_source: str | None = None,
+        gave_up: str | None = None,
+    ) -> None:
+        """Give the ``on_attempt`` hook the attempt just judged (never on the hot path)."""
+        hook = self._on_attempt
+        assert hook is not None  # noqa: S101 - every caller tested it, cheaply
+        outcome = call.last
+        request = call.request
+        event = AttemptEvent(
+            method=request.method,
+            path=request.path,
+            store=request.pace_key,
+            attempt=call.attempts,
+            verdict=verdict,
+            next=next_,
+            wait=wait,
+            wait_source=wait_source,
+            gave_up=gave_up,
+            latency=self._latency(call),
+            request_id=_request_id(outcome.headers) if isinstance(outcome, HttpResponse) else None,
+            external_id=external_id_of(request.json),
+        )
+        if self._observer is not None:
+            self._observer.attempt(call.span, event)
+        hook(event)
+
+    def _latency(self, call: _Call) -> float | None:
+        return None if not call.sent_at else max(self._clock() - call.sent_at, 0.0)
 
     def _redact(self, text: str) -> str:
         return self.redactor.text(text)
@@ -416,6 +518,28 @@ class Engine:
             return f"{outcome.kind.value} ({outcome.detail})"
         return str(verdict.status) if verdict.status is not None else "not sent"
 
+    def _extra(self, call: _Call, verdict: Verdict) -> dict[str, object]:
+        """The fields of an attempt's log record, for structured logging (``extra``).
+
+        Everything that comes from the server or the caller passes the redactor.
+        """
+        outcome = call.last
+        request_id = _request_id(outcome.headers) if isinstance(outcome, HttpResponse) else None
+        external_id = external_id_of(call.request.json)
+        return {
+            "attempt": call.attempts,
+            "rule": verdict.rule,
+            "action": verdict.action.value,
+            "reason": verdict.reason,
+            "status": verdict.status,
+            "method": call.request.method,
+            "path": self._redact(call.request.path),
+            "store": self._redact(call.request.pace_key),
+            "external_id": None if external_id is None else self._redact(str(external_id)),
+            "request_id": None if request_id is None else self._redact(request_id),
+            "latency": self._latency(call),
+        }
+
     def _log_done(self, call: _Call, verdict: Verdict) -> None:
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
@@ -428,13 +552,15 @@ class Engine:
                 verdict.rule,
                 verdict.reason,
                 self._time_left(call),
-                extra=_extra(call, verdict, self._redact(call.request.path)),
+                extra=self._extra(call, verdict),
             )
 
     def _log_wait(self, call: _Call, plan: Plan) -> None:
         verdict = call.verdict
+        source = plan.source.value if plan.source is not None else "backoff"
+        if verdict is not None and self._on_attempt is not None:
+            self._tell(call, verdict, "retry", wait=plan.wait, wait_source=source)
         if verdict is not None and logger.isEnabledFor(logging.INFO):
-            source = plan.source.value if plan.source is not None else "backoff"
             logger.info(
                 "%s %s attempt %d: %s %s [%s] %s Retrying in %.3g s (%s; %s)",
                 call.request.method,
@@ -447,11 +573,7 @@ class Engine:
                 plan.wait,
                 source,
                 self._time_left(call),
-                extra={
-                    **_extra(call, verdict, self._redact(call.request.path)),
-                    "wait": plan.wait,
-                    "wait_source": source,
-                },
+                extra={**self._extra(call, verdict), "wait": plan.wait, "wait_source": source},
             )
 
     def _log_give_up(self, call: _Call, verdict: Verdict, gave_up: str | None) -> None:
@@ -467,20 +589,12 @@ class Engine:
                 verdict.reason,
                 f"Gave up: {gave_up}." if gave_up else "Not retried.",
                 self._time_left(call),
-                extra=_extra(call, verdict, self._redact(call.request.path)),
+                extra=self._extra(call, verdict),
             )
 
 
-def _extra(call: _Call, verdict: Verdict, path: str) -> dict[str, object]:
-    return {
-        "attempt": call.attempts,
-        "rule": verdict.rule,
-        "action": verdict.action.value,
-        "reason": verdict.reason,
-        "status": verdict.status,
-        "method": call.request.method,
-        "path": path,
-    }
+def _no_hook(_event: AttemptEvent) -> None:
+    """The hook of an engine that only an observer watches."""
 
 
 def _request_id(headers: Mapping[str, str]) -> str | None:

@@ -21,17 +21,21 @@ and ends in a typed result or a typed `RequestError`.
 
 from __future__ import annotations
 
+import copy
+import os
 import ssl
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypedDict, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, Literal, Self, TypedDict, TypeVar, Unpack
 
-from attrs import frozen
+from attrs import evolve, frozen
 from yarl import URL
 
 from shopbridge._version import VERSION
+from shopbridge.core._attempts import AttemptHook, fan_out
 from shopbridge.core._client_base import EngineClient
 from shopbridge.core._engine import Engine
 from shopbridge.core._errors import ConfigurationError, ValidationError
+from shopbridge.core._otel import Telemetry
 from shopbridge.core._pacing import Pacer
 from shopbridge.core._transport import DEFAULT_MAX_BODY, Transport, check_base_url, user_agent
 from shopbridge.core.sansio._policy import RetryPolicy
@@ -84,7 +88,13 @@ def _store_id(value: object) -> int | None:
     return int(text)
 
 
+API_KEY_ENV = "KANAL_API_KEY"
+"""The environment variable the key is read from when it is not given."""
+
+
 def _api_key(value: object) -> str:
+    if value is None:
+        value = os.environ.get(API_KEY_ENV)
     if not isinstance(value, str) or not value.strip():
         msg = (
             "api_key is empty: pass the key shown once in the Kanal app "
@@ -117,6 +127,10 @@ class KanalOptions(TypedDict, total=False):
             invalid records reach the server and come back as 422.
         unknown_fields: ``"reject"`` (the default) refuses a field Kanal does not know, which
             Kanal would silently ignore; ``"send"`` sends it anyway.
+        on_attempt: called with an `AttemptEvent` after each attempt (its verdict, what comes
+            next, the wait, the latency), on the event loop: keep it quick. Its errors are
+            logged, never raised.
+        telemetry: OpenTelemetry spans and counters (`Telemetry`, the ``otel`` extra).
     """
 
     base_url: str
@@ -131,6 +145,8 @@ class KanalOptions(TypedDict, total=False):
     allow_insecure_http: bool
     validate: bool
     unknown_fields: Literal["reject", "send"]
+    on_attempt: AttemptHook | None
+    telemetry: Telemetry | None
 
 
 @frozen(kw_only=True)
@@ -150,6 +166,8 @@ class KanalSettings:
     trust_env: bool
     validate: bool
     reject_unknown: bool
+    on_attempt: AttemptHook | None = None
+    telemetry: Telemetry | None = None
 
     def __repr__(self) -> str:  # never the key
         return f"KanalSettings(store_id={self.store_id}, base_url={self.base_url!r})"
@@ -200,6 +218,8 @@ def settings(api_key: object, store_id: object, options: KanalOptions) -> KanalS
         trust_env=options.get("trust_env", False),
         validate=options.get("validate", True),
         reject_unknown=unknown_fields == "reject",
+        on_attempt=options.get("on_attempt"),
+        telemetry=options.get("telemetry"),
     )
 
 
@@ -211,6 +231,7 @@ class AsyncKanal(EngineClient):
 
     Args:
         api_key: the store's API key, sent as ``Authorization: Bearer``. Opaque: any format.
+            ``None`` (the default): read from the ``KANAL_API_KEY`` environment variable.
         store_id: the numeric id of the store; ``None`` for a messaging-only client (the key
             resolves to its WhatsApp number), whose commerce calls raise `ConfigurationError`.
         **options: see `KanalOptions` (base_url, retry, table, rate_window, validate ...).
@@ -225,7 +246,10 @@ class AsyncKanal(EngineClient):
     )
 
     def __init__(
-        self, api_key: str, store_id: int | str | None = None, **options: Unpack[KanalOptions]
+        self,
+        api_key: str | None = None,
+        store_id: int | str | None = None,
+        **options: Unpack[KanalOptions],
     ) -> None:
         config = settings(api_key, store_id, options)
         self.store_id = config.store_id
@@ -259,12 +283,10 @@ class AsyncKanal(EngineClient):
             policy=config.retry,
             pacer=Pacer(window=config.rate_window),
             secrets=(config.api_key,),
+            on_attempt=fan_out([config.on_attempt] if config.on_attempt else []),
+            observer=config.telemetry,
         )
-        self.orders = AsyncOrders(self)
-        self.checkouts = AsyncCheckouts(self)
-        self.customers = AsyncCustomers(self)
-        self.shipments = AsyncShipments(self)
-        messaging = MessagingChannel(
+        self._messaging = MessagingChannel(
             owner=self,
             transport=transport,
             pacer=self._engine.pacer,
@@ -273,11 +295,47 @@ class AsyncKanal(EngineClient):
             secret=config.api_key,
             validate=config.validate,
             reject_unknown=config.reject_unknown,
+            on_attempt=fan_out([config.on_attempt] if config.on_attempt else []),
+            telemetry=config.telemetry,
         )
+        self._bind_resources()
+
+    def _bind_resources(self) -> None:
+        self.orders = AsyncOrders(self)
+        self.checkouts = AsyncCheckouts(self)
+        self.customers = AsyncCustomers(self)
+        self.shipments = AsyncShipments(self)
+        messaging = self._messaging
         self.messages = AsyncMessages(messaging)
         self.templates = AsyncTemplates(messaging)
         self.automations = AsyncAutomations(messaging)
         self.account = AsyncAccount(messaging)
+
+    def with_options(
+        self, *, retry: RetryPolicy | None = None, timeout: float | None = None
+    ) -> Self:
+        """A view of this client with another retry policy or attempt timeout, for some calls.
+
+        The view shares the HTTP session, the pacer and the counters: it costs no connection,
+        and closing it closes nothing (close the client itself)::
+
+            patient = kanal.with_options(retry=RetryPolicy(max_attempts=20, deadline=600))
+            await patient.orders.upsert(order)
+
+        Args:
+            retry: the retry policy of the view's calls (default: this client's).
+            timeout: the time limit of each attempt, in seconds (``RetryPolicy.attempt_timeout``).
+        """
+        policy = retry if retry is not None else self.retry
+        if timeout is not None:
+            policy = evolve(policy, attempt_timeout=timeout)
+        view = copy.copy(self)
+        view.retry = policy
+        view._root = self._root or self
+        view._engine = self._engine.with_policy(policy)
+        view._messaging = self._messaging.view(view, policy)
+        view._bind_resources()
+        return view
 
     def __repr__(self) -> str:
         return f"AsyncKanal(store_id={self.store_id}, base_url={self.base_url!r})"

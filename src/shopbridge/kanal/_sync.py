@@ -66,18 +66,23 @@ class Kanal(BlockingFacade[AsyncKanal]):
     later, inside the client's own event loop.
 
     Args:
-        api_key: the store's API key, sent as ``Authorization: Bearer``.
+        api_key: the store's API key, sent as ``Authorization: Bearer``; ``None``: read from
+            ``KANAL_API_KEY``.
         store_id: the numeric id of the store; ``None`` for a messaging-only client.
         **options: see `KanalOptions`.
     """
 
     def __init__(
-        self, api_key: str, store_id: int | str | None = None, **options: Unpack[KanalOptions]
+        self,
+        api_key: str | None = None,
+        store_id: int | str | None = None,
+        **options: Unpack[KanalOptions],
     ) -> None:
         config = settings(api_key, store_id, options)  # configuration errors raise here
         # Each portal builds its own client: one from another portal would hold that portal's
-        # session and asyncio primitives, which a forked child's new portal cannot use.
-        super().__init__(functools.partial(AsyncKanal, api_key, store_id, **options))
+        # session and asyncio primitives, which a forked child's new portal cannot use. It gets
+        # the checked key: the environment is read once, here.
+        super().__init__(functools.partial(AsyncKanal, config.api_key, store_id, **options))
         self.store_id = config.store_id
         self.base_url = config.base_url
         self.retry = config.retry

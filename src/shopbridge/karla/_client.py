@@ -2,7 +2,7 @@
 
 ::
 
-    async with AsyncKarla("my-shop", api_key, "my-shop") as karla:
+    async with AsyncKarla(username="my-shop", api_key=api_key, shop_slug="my-shop") as karla:
         await karla.orders.upsert(OrderUpsert(id="1001", order=placement, trackings=[]))
         async for order in karla.orders.search(order_placed_from=yesterday):
             ...
@@ -23,18 +23,22 @@ encoded once by `shopbridge.karla._images` so that every attempt sends the same 
 from __future__ import annotations
 
 import base64
+import copy
+import os
 import re
 import ssl
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Literal, TypedDict, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, Literal, Self, TypedDict, TypeVar, Unpack
 
-from attrs import frozen
+from attrs import evolve, frozen
 from yarl import URL
 
 from shopbridge._version import VERSION
+from shopbridge.core._attempts import AttemptHook, fan_out
 from shopbridge.core._client_base import EngineClient
 from shopbridge.core._engine import Engine
 from shopbridge.core._errors import ConfigurationError, ValidationError
+from shopbridge.core._otel import Telemetry
 from shopbridge.core._pacing import Pacer
 from shopbridge.core._transport import Transport, check_base_url, user_agent
 from shopbridge.core.sansio._paths import segment
@@ -103,6 +107,8 @@ class KarlaOptions(TypedDict, total=False):
         validate: check request bodies before sending them (the default).
         unknown_fields: ``"reject"`` (the default) refuses a field Karla does not know, which
             FastAPI would silently drop; ``"send"`` sends it anyway.
+        on_attempt: called with an `AttemptEvent` after each attempt, on the event loop.
+        telemetry: OpenTelemetry spans and counters (`Telemetry`, the ``otel`` extra).
     """
 
     base_url: str
@@ -115,6 +121,8 @@ class KarlaOptions(TypedDict, total=False):
     allow_insecure_http: bool
     validate: bool
     unknown_fields: Literal["reject", "send"]
+    on_attempt: AttemptHook | None
+    telemetry: Telemetry | None
 
 
 @frozen(kw_only=True)
@@ -133,6 +141,8 @@ class KarlaSettings:
     trust_env: bool
     validate: bool
     reject_unknown: bool
+    on_attempt: AttemptHook | None = None
+    telemetry: Telemetry | None = None
 
     def __repr__(self) -> str:  # never the key
         return f"KarlaSettings(shop_slug={self.shop_slug!r}, base_url={self.base_url!r})"
@@ -144,6 +154,9 @@ class KarlaSettings:
 
 
 _OPTIONS = frozenset(KarlaOptions.__annotations__)
+
+API_KEY_ENV = "KARLA_API_KEY"
+"""The environment variable the key is read from when it is not given."""
 
 
 def settings(
@@ -158,14 +171,30 @@ def settings(
     if unknown:
         msg = f"unknown option(s) {', '.join(sorted(unknown))}: see KarlaOptions"
         raise ConfigurationError(msg)
+    if api_key is None:
+        api_key = os.environ.get(API_KEY_ENV)
+    if username is None:
+        username = shop_slug  # Karla's default username is the shop's slug
     user = _credential(
         "username", username, "pass the API key's username (by default the shop slug)"
     )
     if ":" in user:
         msg = "username must not contain ':' (HTTP Basic separates it from the key with one)"
         raise ConfigurationError(msg)
-    key = _credential("api_key", api_key, "pass the key generated in the Karla portal")
+    key = _credential(
+        "api_key",
+        api_key,
+        f"pass the key generated in the Karla portal, or set {API_KEY_ENV}",
+    )
     slug = _credential("shop_slug", shop_slug, "pass the shop's slug")
+    if key in (user, slug):
+        # Three strings in a row are easily given in the wrong order; no value is echoed.
+        named = "username" if key == user else "shop_slug"
+        msg = (
+            f"api_key is the same string as {named}: the arguments look swapped; pass them by "
+            "name, AsyncKarla(username=..., api_key=..., shop_slug=...)"
+        )
+        raise ConfigurationError(msg)
     url = check_base_url(
         options.get("base_url", DEFAULT_BASE_URL),
         allow_insecure_http=options.get("allow_insecure_http", False),
@@ -192,6 +221,8 @@ def settings(
         trust_env=options.get("trust_env", False),
         validate=options.get("validate", True),
         reject_unknown=unknown_fields == "reject",
+        on_attempt=options.get("on_attempt"),
+        telemetry=options.get("telemetry"),
     )
 
 
@@ -200,9 +231,15 @@ class AsyncKarla(EngineClient):
 
     Use it as an async context manager (or call `aclose()`): it holds an aiohttp session.
 
+    Pass the three strings by name: ``AsyncKarla(username="my-shop", api_key=key,
+    shop_slug="my-shop")``; the positional order ``(username, api_key, shop_slug)`` works too,
+    and a key equal to the username or the slug (two arguments swapped) is refused.
+
     Args:
-        username: the API key's username (Karla's default: the shop slug).
-        api_key: the API key, sent with the username as HTTP Basic credentials.
+        username: the API key's username; ``None`` (the default): the shop slug, Karla's own
+            default.
+        api_key: the API key, sent with the username as HTTP Basic credentials; ``None``
+            (the default): read from the ``KARLA_API_KEY`` environment variable.
         shop_slug: the shop every shop-scoped path is under.
         **options: see `KarlaOptions` (base_url, api_version, retry, table, validate ...).
 
@@ -214,7 +251,11 @@ class AsyncKarla(EngineClient):
     _unreadable_consequence = "the request was most likely applied."
 
     def __init__(
-        self, username: str, api_key: str, shop_slug: str, **options: Unpack[KarlaOptions]
+        self,
+        username: str | None = None,
+        api_key: str | None = None,
+        shop_slug: str | None = None,
+        **options: Unpack[KarlaOptions],
     ) -> None:
         config = settings(username, api_key, shop_slug, options)
         self.shop_slug = config.shop_slug
@@ -253,7 +294,12 @@ class AsyncKarla(EngineClient):
             policy=config.retry,
             pacer=Pacer(window=_PACING_WINDOW),
             secrets=(config.api_key, token),
+            on_attempt=fan_out([config.on_attempt] if config.on_attempt else []),
+            observer=config.telemetry,
         )
+        self._bind_resources()
+
+    def _bind_resources(self) -> None:
         self.orders = AsyncOrders(self)
         self.shipments = AsyncShipments(self)
         self.shops = AsyncShops(self)
@@ -266,6 +312,28 @@ class AsyncKarla(EngineClient):
         self.products = AsyncProducts(self)
         self.orgs = AsyncOrgs(self)
         self.shopify_webhooks = AsyncShopifyWebhooks(self)
+
+    def with_options(
+        self, *, retry: RetryPolicy | None = None, timeout: float | None = None
+    ) -> Self:
+        """A view of this client with another retry policy or attempt timeout, for some calls.
+
+        The view shares the HTTP session, the pacer and the counters; closing it closes
+        nothing (close the client itself).
+
+        Args:
+            retry: the retry policy of the view's calls (default: this client's).
+            timeout: the time limit of each attempt, in seconds (``RetryPolicy.attempt_timeout``).
+        """
+        policy = retry if retry is not None else self.retry
+        if timeout is not None:
+            policy = evolve(policy, attempt_timeout=timeout)
+        view = copy.copy(self)
+        view.retry = policy
+        view._root = self._root or self
+        view._engine = self._engine.with_policy(policy)
+        view._bind_resources()
+        return view
 
     def __repr__(self) -> str:
         return f"AsyncKarla(shop_slug={self.shop_slug!r}, base_url={self.base_url!r})"

@@ -2,7 +2,7 @@
 
 ::
 
-    with Karla("my-shop", api_key, "my-shop") as karla:
+    with Karla(username="my-shop", api_key=api_key, shop_slug="my-shop") as karla:
         karla.orders.upsert(upsert)
         for order in karla.orders.search(per_page=100):  # one portal call per page
             ...
@@ -234,20 +234,37 @@ class Karla(BlockingFacade[AsyncKarla]):
     Configuration errors raise here, in the caller's thread; the HTTP session is created
     later, inside the client's own event loop.
 
+    Pass the three strings by name (``Karla(username=..., api_key=..., shop_slug=...)``); the
+    positional order works too, and a key equal to the username or the slug is refused.
+
     Args:
-        username: the API key's username (Karla's default: the shop slug).
-        api_key: the API key, sent with the username as HTTP Basic credentials.
+        username: the API key's username; ``None``: the shop slug (Karla's default).
+        api_key: the API key, sent with the username as HTTP Basic credentials; ``None``: read
+            from ``KARLA_API_KEY``.
         shop_slug: the shop every shop-scoped path is under.
         **options: see `KarlaOptions`.
     """
 
     def __init__(
-        self, username: str, api_key: str, shop_slug: str, **options: Unpack[KarlaOptions]
+        self,
+        username: str | None = None,
+        api_key: str | None = None,
+        shop_slug: str | None = None,
+        **options: Unpack[KarlaOptions],
     ) -> None:
         config = settings(username, api_key, shop_slug, options)  # configuration errors raise here
         # Each portal builds its own client: one from another portal would hold that portal's
-        # session and asyncio primitives, which a forked child's new portal cannot use.
-        super().__init__(functools.partial(AsyncKarla, username, api_key, shop_slug, **options))
+        # session and asyncio primitives, which a forked child's new portal cannot use. It gets
+        # the checked credentials: the environment is read once, here.
+        super().__init__(
+            functools.partial(
+                AsyncKarla,
+                username=config.username,
+                api_key=config.api_key,
+                shop_slug=config.shop_slug,
+                **options,
+            )
+        )
         self.shop_slug = config.shop_slug
         self.base_url = config.base_url
         self.api_version = config.api_version

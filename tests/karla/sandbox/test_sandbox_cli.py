@@ -63,7 +63,8 @@ def test_the_first_line_has_the_base_url_and_sigterm_stops_it() -> None:
                 process.communicate()
     assert process.returncode == 0
     assert "Traceback" not in stderr
-    assert line.startswith("Karla sandbox listening on http://127.0.0.1:")
+    assert line == f"{match.group(0)}\n"  # the bare URL first, for `| head -1`
+    assert stdout.splitlines()[1].startswith("Karla sandbox listening on http://127.0.0.1:")
     assert "Rate limit: 1 requests per 60 s per shop" in stdout
     assert "Webhook delivery: on (loopback URLs only)" in stdout
     assert "sandbox-shop:sandbox-key" in stdout

@@ -10,8 +10,9 @@ replay, a contact blocked by re-entry), its own counters, and no ``store_id``.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from shopbridge.core._client_base import EngineClient
 from shopbridge.core._engine import Engine
@@ -27,8 +28,10 @@ from shopbridge.kanal._messaging.validation import (
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from shopbridge.core._attempts import AttemptHook
     from shopbridge.core._endpoint import Endpoint
     from shopbridge.core._engine import Reply
+    from shopbridge.core._otel import Telemetry
     from shopbridge.core._pacing import Pacer
     from shopbridge.core._transport import Transport
     from shopbridge.core.sansio._policy import RetryPolicy
@@ -57,6 +60,8 @@ class MessagingChannel(EngineClient):
         secret: the API key, never shown in an error.
         validate: check bodies before sending them.
         reject_unknown: refuse fields Kanal does not know.
+        on_attempt: the owner's ``on_attempt`` hook.
+        telemetry: the owner's OpenTelemetry spans and counters.
     """
 
     _api_name = "Kanal"
@@ -75,6 +80,8 @@ class MessagingChannel(EngineClient):
         secret: str,
         validate: bool,
         reject_unknown: bool,
+        on_attempt: AttemptHook | None = None,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self._owner = owner
         self.scope = "kanal messaging"
@@ -90,7 +97,16 @@ class MessagingChannel(EngineClient):
             policy=retry,
             pacer=pacer,
             secrets=(secret,),
+            on_attempt=on_attempt,
+            observer=telemetry,
         )
+
+    def view(self, owner: EngineClient, retry: RetryPolicy) -> Self:
+        """This channel for `owner`, a view of its client (`AsyncKanal.with_options`)."""
+        view = copy.copy(self)
+        view._owner = owner
+        view._engine = self._engine.with_policy(retry)
+        return view
 
     def __repr__(self) -> str:
         return f"<MessagingChannel of {self._owner!r}>"
