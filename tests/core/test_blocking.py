@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from pathlib import Path
 
-    from shopbridge.core._engine import EngineCounters
+    from shopbridge.core._requests import EngineCounters
     from tests.core.toy import AsyncToy
     from tests.core.toy_sandbox import ToySandbox
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from shopbridge.core._endpoint import Endpoint
-from shopbridge.core._engine import Reply
 from shopbridge.core._errors import RequestFailedError
+from shopbridge.core._requests import Reply
 from shopbridge.core.sansio._verdict import Action, Verdict
 from shopbridge.kanal import AsyncKanal, OrderRecord
 from shopbridge.karla import AsyncKarla

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, Unpack
 from shopbridge.core._blocking import BlockingFacade
 from shopbridge.core._client_base import EngineClient
 from shopbridge.core._endpoint import Answer, Endpoint
-from shopbridge.core._engine import Engine, Reply
+from shopbridge.core._engine import Engine
 from shopbridge.core._pacing import Pacer
 from shopbridge.core._transport import Transport, check_base_url
 from shopbridge.core._twins import BlockingResource, blocking, blocking_feed
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable
 
     from shopbridge.core._endpoint import Api
+    from shopbridge.core._requests import Reply
     from shopbridge.core.bulk._push import PushOptions, Records
     from shopbridge.core.bulk._report import BulkReport
 

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 from cattrs import BaseValidationError
 
 from shopbridge.core._endpoint import Answer, Encoded, Endpoint
-from shopbridge.core._engine import Request
 from shopbridge.core._errors import RequestFailedError
+from shopbridge.core._requests import Request
 from shopbridge.core.sansio._paths import fill_path, path_names, query_string
 from shopbridge.core.sansio._verdict import Action, Verdict
 
@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from types import TracebackType
 
-    from shopbridge.core._engine import Engine, EngineCounters, Reply
+    from shopbridge.core._engine import Engine
+    from shopbridge.core._requests import EngineCounters, Reply
     from shopbridge.core.sansio._redaction import Redactor
 
 _T = TypeVar("_T")

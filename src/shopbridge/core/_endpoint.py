@@ -22,7 +22,7 @@ from attrs import frozen
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-    from shopbridge.core._engine import EngineCounters, Reply
+    from shopbridge.core._requests import EngineCounters, Reply
     from shopbridge.core.sansio._redaction import Redactor
     from shopbridge.core.sansio._verdict import Verdict
 

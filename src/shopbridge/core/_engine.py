@@ -10,12 +10,11 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from attrs import define, evolve, field, frozen
+from attrs import define, evolve
 
 from shopbridge.core._attempts import AttemptEvent, AttemptHook, CallObserver, Next, external_id_of
 from shopbridge.core._bodies import decode_json, encode_json
@@ -25,6 +24,7 @@ from shopbridge.core._errors import (
     error_class_for,
 )
 from shopbridge.core._pacing import Pacer, PacingTimeoutError, StoreLimiter
+from shopbridge.core._requests import EngineCounters, Reply, Request, request_id_of
 from shopbridge.core._retry import Retrier
 from shopbridge.core._transport import RawResponse, Transport, TransportError
 from shopbridge.core.sansio._outcome import (
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from shopbridge.core.sansio._table import DecisionTable
     from shopbridge.core.sansio._window import Ticket
 
-__all__ = ["Engine", "EngineCounters", "ErrorParser", "Reply", "Request"]
+__all__ = ["Engine", "ErrorParser"]
 
 logger = logging.getLogger("shopbridge")
 # A library's logger: an application configures the output. Without this, a script that caught
@@ -56,114 +56,6 @@ ErrorParser = Callable[[int, Any], "ErrorBody | None"]
 
 _PACING_LOG_THRESHOLD = 0.05
 """Pacing waits shorter than this (the first request of a store going alone) are not logged."""
-
-_REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid")
-
-
-@frozen(kw_only=True)
-class Request:
-    """One API call, as a dialect describes it to the engine.
-
-    Attributes:
-        method: the HTTP method.
-        path: the path below the base URL, percent-encoded.
-        json: the JSON body (already validated and unstructured), or ``None``.
-        body: a body already encoded (a multipart upload), sent instead of `json` when given,
-            byte for byte on every attempt.
-        content_type: the ``Content-Type`` of `body`, sent with this request only (the
-            client's own header says JSON); ignored without `body`.
-        idempotent: whether the API deduplicates it, so an ambiguous failure may be resent.
-        pace_key: the store or shop whose rate limit this request counts against.
-        create: whether it is a create that the API refuses twice (Karla's ``POST`` creates
-            answer ``409 *_exists``), so that after an ambiguous failure it may be resent and
-            its 409 read as "already existed". A request neither idempotent nor a create
-            (Karla's shipment events) is never resent after an ambiguous failure.
-        headers: headers of this request only (Kanal messaging's ``Idempotency-Key``),
-            sent identically on every attempt of the call.
-        name: the operation (``orders.upsert``): the name of the call's span.
-    """
-
-    method: str
-    path: str
-    json: Any = None
-    idempotent: bool
-    pace_key: str
-    create: bool = False
-    body: bytes | None = field(default=None, repr=False)
-    content_type: str | None = None
-    headers: Mapping[str, str] | None = field(default=None, repr=False)
-    name: str = ""
-
-
-@frozen(kw_only=True)
-class Reply:
-    """A request that succeeded.
-
-    Attributes:
-        status: the HTTP status.
-        data: the decoded JSON body, or ``None`` when empty or not JSON.
-        body: the raw body.
-        headers: the response headers.
-        verdict: the verdict of the last attempt (one whose action `succeeded`).
-        attempts: attempts made.
-        after_ambiguous: whether an earlier attempt ended ambiguously (it may have been
-            applied before its answer was lost).
-    """
-
-    status: int
-    data: Any = field(repr=False)
-    body: bytes = field(repr=False)
-    headers: Mapping[str, str] = field(repr=False)
-    verdict: Verdict
-    attempts: int
-    after_ambiguous: bool = False
-
-    @property
-    def request_id(self) -> str | None:
-        """The server's request id, if it sent one."""
-        return _request_id(self.headers)
-
-
-@define(kw_only=True)
-class EngineCounters:
-    """What one engine has done since it was built; read twice and subtract to measure a run.
-
-    Attributes:
-        calls: `Engine.send` calls.
-        attempts: attempts sent (retries included).
-        rate_limited: attempts answered ``WAIT_RETRY_AFTER`` (429s met).
-        rules: how often each decision-table row fired, by rule name.
-    """
-
-    calls: int = 0
-    attempts: int = 0
-    rate_limited: int = 0
-    rules: Counter[str] = field(factory=Counter)
-
-    @property
-    def retries(self) -> int:
-        """Attempts beyond the first of each call."""
-        return max(self.attempts - self.calls, 0)
-
-    def snapshot(self) -> EngineCounters:
-        """A copy, to subtract from a later reading."""
-        return EngineCounters(
-            calls=self.calls,
-            attempts=self.attempts,
-            rate_limited=self.rate_limited,
-            rules=Counter(self.rules),
-        )
-
-    def since(self, earlier: EngineCounters) -> EngineCounters:
-        """What happened between `earlier` (a snapshot) and now."""
-        rules = Counter(self.rules)
-        rules.subtract(earlier.rules)
-        return EngineCounters(
-            calls=self.calls - earlier.calls,
-            attempts=self.attempts - earlier.attempts,
-            rate_limited=self.rate_limited - earlier.rate_limited,
-            rules=+rules,
-        )
 
 
 @define(kw_only=True)
@@ -463,7 +355,9 @@ class Engine:
             wait_source=wait_source,
             gave_up=gave_up,
             latency=self._latency(call),
-            request_id=_request_id(outcome.headers) if isinstance(outcome, HttpResponse) else None,
+            request_id=request_id_of(outcome.headers)
+            if isinstance(outcome, HttpResponse)
+            else None,
             external_id=external_id_of(request.json),
         )
         if self._observer is not None:
@@ -483,7 +377,7 @@ class Engine:
         request_id: str | None = None
         if isinstance(outcome, HttpResponse):
             error = outcome.error
-            request_id = _request_id(outcome.headers)
+            request_id = request_id_of(outcome.headers)
         elif isinstance(outcome, TransportFailure):
             failure = outcome.kind
         redact = self.redactor
@@ -524,7 +418,7 @@ class Engine:
         Everything that comes from the server or the caller passes the redactor.
         """
         outcome = call.last
-        request_id = _request_id(outcome.headers) if isinstance(outcome, HttpResponse) else None
+        request = request_id_of(outcome.headers) if isinstance(outcome, HttpResponse) else None
         external_id = external_id_of(call.request.json)
         return {
             "attempt": call.attempts,
@@ -536,7 +430,7 @@ class Engine:
             "path": self._redact(call.request.path),
             "store": self._redact(call.request.pace_key),
             "external_id": None if external_id is None else self._redact(str(external_id)),
-            "request_id": None if request_id is None else self._redact(request_id),
+            "request_id": None if request is None else self._redact(request),
             "latency": self._latency(call),
         }
 
@@ -595,11 +489,3 @@ class Engine:
 
 def _no_hook(_event: AttemptEvent) -> None:
     """The hook of an engine that only an observer watches."""
-
-
-def _request_id(headers: Mapping[str, str]) -> str | None:
-    for name in _REQUEST_ID_HEADERS:
-        value = headers.get(name)
-        if value:
-            return value
-    return None

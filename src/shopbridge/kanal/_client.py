@@ -55,7 +55,7 @@ from shopbridge.kanal._wire import from_wire, to_wire, to_wire_mapping
 
 if TYPE_CHECKING:
     from shopbridge.core._endpoint import Endpoint
-    from shopbridge.core._engine import Reply
+    from shopbridge.core._requests import Reply
 
 __all__ = [
     "DEFAULT_BASE_URL",

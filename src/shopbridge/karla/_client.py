@@ -67,7 +67,7 @@ from shopbridge.karla._wire import from_wire, to_wire, unwrap
 
 if TYPE_CHECKING:
     from shopbridge.core._endpoint import Endpoint
-    from shopbridge.core._engine import Reply
+    from shopbridge.core._requests import Reply
 
 __all__ = ["DEFAULT_BASE_URL", "AsyncKarla", "KarlaOptions", "KarlaSettings", "settings"]
 

@@ -20,7 +20,7 @@ from tests.core.toy import API_KEY, AsyncToy
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from shopbridge.core._engine import Reply
+    from shopbridge.core._requests import Reply
     from tests.core.toy_sandbox import ToySandbox
 
 pytestmark = pytest.mark.anyio

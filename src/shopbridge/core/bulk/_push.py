@@ -47,7 +47,7 @@ from shopbridge.core.sansio._redaction import NO_REDACTION, Redactor
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable
 
-    from shopbridge.core._engine import EngineCounters
+    from shopbridge.core._requests import EngineCounters
     from shopbridge.core.bulk._sources import InputItem
 
 __all__ = [

@@ -30,9 +30,9 @@ if TYPE_CHECKING:
 
     from shopbridge.core._attempts import AttemptHook
     from shopbridge.core._endpoint import Endpoint
-    from shopbridge.core._engine import Reply
     from shopbridge.core._otel import Telemetry
     from shopbridge.core._pacing import Pacer
+    from shopbridge.core._requests import Reply
     from shopbridge.core._transport import Transport
     from shopbridge.core.sansio._policy import RetryPolicy
     from shopbridge.core.sansio._table import DecisionTable
