@@ -10,6 +10,7 @@ re-export the public names; dialects import from the modules below. One module p
 ``_pacing``        per-store limiters: the waiting around ``sansio._window``
 ``_retry``         the retry loop and its sleeps (the only ``import backoff``)
 ``_engine``        ``Engine.send()``: pace → transport → decide → act, for one request
+``_requests``      what the engine takes and gives: Request, Reply, EngineCounters
 ``_bodies``        request and response bodies as bytes (JSON, one file as multipart)
 ``_exact_json``    JSON read with every digit kept, and duplicate keys refused
 ``_endpoint``      endpoints as data, a call's answer, and `Api`: the protocol resources call
