@@ -184,8 +184,11 @@ class DeadLetterFile:
             )
             raise CheckpointError(msg)
         self._offset = keep or 0
-        self._file.truncate(self._offset)
         self._file.seek(self._offset)
+        # The rows after `keep` (settled after the checkpoint's last save) are cut only once this
+        # run writes a row or ends: a resume refused for another input must leave them as they
+        # are, since the refusal tells the user the dead letter can be pushed again.
+        self._tail_cut = False
 
     @property
     def offset(self) -> int:
@@ -200,6 +203,7 @@ class DeadLetterFile:
                 row first.
         """
         line = memoryview(dump_json(row) + b"\n")
+        self._cut_tail()
         written = 0
         try:
             while written < len(line):
@@ -223,14 +227,25 @@ class DeadLetterFile:
         """Make every row written so far durable (call after `flush`)."""
         os.fsync(self._file.fileno())
 
-    def close(self) -> None:
+    def _cut_tail(self) -> None:
+        if not self._tail_cut:
+            self._file.truncate(self._offset)
+            self._tail_cut = True
+
+    def close(self, *, keep_tail: bool = False) -> None:
         """Close (idempotent), which releases the lock.
+
+        Args:
+            keep_tail: leave the rows after the checkpoint's offset as they were, when this run
+                wrote none (a resume refused before it settled anything).
 
         A file this run started and left empty is removed.
         """
         if self._file.closed:
             return
-        empty = self._offset == 0
+        if not keep_tail:
+            self._cut_tail()
+        empty = os.fstat(self._file.fileno()).st_size == 0
         if empty and self._fresh:
             # Removed while still locked: no other run can have opened it in between.
             self.path.unlink(missing_ok=True)

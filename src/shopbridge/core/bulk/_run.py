@@ -501,7 +501,8 @@ class BulkRun:
     def _close_files(self) -> None:
         try:
             if self._dead_letter is not None:
-                self._dead_letter.close()
+                # A resume refused for another input leaves the dead letter as it found it.
+                self._dead_letter.close(keep_tail=not self._verified)
             if self._journal is not None:
                 self._journal.close()
         finally:
