@@ -40,7 +40,7 @@ from shopbridge.core._engine import Engine
 from shopbridge.core._errors import ConfigurationError, ValidationError
 from shopbridge.core._otel import Telemetry
 from shopbridge.core._pacing import Pacer
-from shopbridge.core._transport import Transport, check_base_url, user_agent
+from shopbridge.core._transport import DEFAULT_MAX_BODY, Transport, check_base_url, user_agent
 from shopbridge.core.sansio._paths import segment
 from shopbridge.core.sansio._policy import RetryPolicy
 from shopbridge.core.sansio._table import DecisionTable
@@ -101,6 +101,8 @@ class KarlaOptions(TypedDict, total=False):
         retry: how long and how often one call may be tried (default `RetryPolicy()`).
         table: the decision table (``KARLA_TABLE``, or a copy with rows of your own).
         max_connections: the connection pool's size (100).
+        max_body: the largest answer body read, decompressed, in bytes (64 MiB); a larger
+            one fails as ``answer_too_large``, never held in memory.
         ssl_context: a custom SSL context.
         trust_env: take proxy settings from the environment.
         allow_insecure_http: allow ``http://`` to hosts other than this machine.
@@ -116,6 +118,7 @@ class KarlaOptions(TypedDict, total=False):
     retry: RetryPolicy | None
     table: DecisionTable
     max_connections: int
+    max_body: int
     ssl_context: ssl.SSLContext | None
     trust_env: bool
     allow_insecure_http: bool
@@ -137,6 +140,7 @@ class KarlaSettings:
     retry: RetryPolicy
     table: DecisionTable
     max_connections: int
+    max_body: int
     ssl_context: ssl.SSLContext | None
     trust_env: bool
     validate: bool
@@ -217,6 +221,7 @@ def settings(
         retry=retry if retry is not None else RetryPolicy(),
         table=options.get("table", KARLA_TABLE),
         max_connections=options.get("max_connections", 100),
+        max_body=options.get("max_body", DEFAULT_MAX_BODY),
         ssl_context=options.get("ssl_context"),
         trust_env=options.get("trust_env", False),
         validate=options.get("validate", True),
@@ -284,6 +289,7 @@ class AsyncKarla(EngineClient):
             headers=headers,
             connect_timeout=config.retry.connect_timeout,
             max_connections=config.max_connections,
+            max_body=config.max_body,
             ssl_context=config.ssl_context,
             trust_env=config.trust_env,
         )
