@@ -54,3 +54,41 @@ def test_a_commerce_push_still_needs_a_store(tmp_path: Path) -> None:
     status, output = push("orders", str(source))
     assert status == 2
     assert "--store" in output
+
+
+def test_a_key_column_names_each_sends_idempotency_key_and_a_salt_sends_again(
+    kanal_sandbox: KanalSandbox, tmp_path: Path
+) -> None:
+    rows = [
+        {"send_id": f"S-{n}", "template_id": 1236, "phone_number": f"+3361234{n:04d}"}
+        for n in range(3)
+    ]
+    source = write_jsonl(tmp_path / "sends.jsonl", rows)
+    url = kanal_sandbox.base_url
+    status, output = push(
+        "template-messages", str(source), "--base-url", url, "--key-column", "send_id"
+    )
+    assert status == 0, output
+    keys = {message.idempotency_key for message in kanal_sandbox.messaging.sent}
+    assert keys == {"S-0", "S-1", "S-2"}
+    status, output = push(
+        "template-messages", str(source), "--base-url", url, "--key-column", "send_id"
+    )
+    assert "already sent" in output
+    assert len(kanal_sandbox.messaging.sent) == 3
+    derived = write_jsonl(
+        tmp_path / "plain.jsonl", [{k: v for k, v in r.items() if k != "send_id"} for r in rows]
+    )
+    push("template-messages", str(derived), "--base-url", url)
+    push("template-messages", str(derived), "--base-url", url, "--key-salt", "again")
+    assert len(kanal_sandbox.messaging.sent) == 9
+
+
+def test_messaging_options_go_with_their_resource_only(tmp_path: Path) -> None:
+    source = write_jsonl(tmp_path / "orders.jsonl", [{"external_id": "1"}])
+    status, output = push("orders", str(source), "--store", "1", "--key-column", "id")
+    assert status == 2
+    assert "--key-column and --key-salt go with template-messages only" in output
+    status, output = push("template-messages", str(source), "--webhook", "W")
+    assert status == 2
+    assert "--webhook goes with automation-triggers only" in output

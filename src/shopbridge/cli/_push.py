@@ -16,10 +16,11 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from attrs import frozen
+from attrs import field, frozen
 
 from shopbridge.cli._resources import KANAL_MESSAGING_RESOURCES
 from shopbridge.core.bulk._report import records
@@ -124,6 +125,7 @@ class PushJob:
         output: ``auto`` (a bar on a terminal, plain lines otherwise, then the tables),
             ``quiet`` (nothing but problems) or ``json`` (the report as JSON on stdout,
             progress lines on stderr).
+        method_options: the resource's own options (a messaging push's ``key_column``...).
         own_checkpoint: whether `checkpoint` is the default one kept beside the dead letter,
             removed once the run ends by itself.
     """
@@ -144,6 +146,7 @@ class PushJob:
     sandbox: bool = False
     output: str = "auto"
     own_checkpoint: bool = False
+    method_options: Mapping[str, Any] = field(factory=dict)
 
     async def run(self, console: Console) -> int:
         """Push, show progress and the summary; return the exit status (0, 1 or 3)."""
@@ -173,7 +176,9 @@ class PushJob:
             shown = Console(stderr=True) if self.output == "json" else console
             with progress_display(shown, self.resource, quiet=self.output == "quiet") as bar:
                 try:
-                    report = await method(self.file, on_progress=bar, **options)
+                    report = await method(
+                        self.file, on_progress=bar, **options, **self.method_options
+                    )
                 except asyncio.CancelledError:
                     if self.checkpoint is not None:
                         show_interrupted(

@@ -143,6 +143,23 @@ def _push_options(
     default=None,
     help="The store's rate-limit window in seconds [default: 60, Kanal's minute].",
 )
+@click.option(
+    "--key-column",
+    default=None,
+    help="template-messages: the column holding each send's Idempotency-Key [default: derived "
+    "from the record and its position].",
+)
+@click.option(
+    "--key-salt",
+    default="",
+    help="template-messages: mixed into the derived keys, to send the same file again.",
+)
+@click.option(
+    "--webhook",
+    "webhook_id",
+    default=None,
+    help="automation-triggers: the automation of the records without a webhook_id column.",
+)
 @_push_options(api="kanal", base_url="up to /api/v1", sandbox_rate_limit="60/1")
 def push_kanal(
     *,
@@ -151,6 +168,9 @@ def push_kanal(
     store_id: int | None,
     api_key: str | None,
     rate_window: float | None,
+    key_column: str | None,
+    key_salt: str,
+    webhook_id: str | None,
     sandbox: bool,
     sandbox_rate_limit: RateLimit | None,
     verbose: int,
@@ -174,6 +194,17 @@ def push_kanal(
     if not api_key:
         msg = "no API key: set KANAL_API_KEY (or pass --api-key), or use --sandbox"
         raise click.UsageError(msg)
+    method_options: dict[str, Any] = {}
+    if key_column is not None or key_salt:
+        if resource != "template-messages":
+            msg = "--key-column and --key-salt go with template-messages only"
+            raise click.UsageError(msg)
+        method_options.update(key_column=key_column, key_salt=key_salt)
+    if webhook_id is not None:
+        if resource != "automation-triggers":
+            msg = "--webhook goes with automation-triggers only"
+            raise click.UsageError(msg)
+        method_options["webhook_id"] = webhook_id
     _push_job(
         "kanal",
         resource,
@@ -181,6 +212,7 @@ def push_kanal(
         scope="" if store_id is None else str(store_id),
         api_key=api_key,
         rate_window=rate_window,
+        method_options=method_options,
         sandbox=sandbox,
         sandbox_rate_limit=sandbox_rate_limit,
         verbose=verbose,
