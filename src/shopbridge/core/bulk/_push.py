@@ -47,7 +47,6 @@ from shopbridge.core.sansio._redaction import NO_REDACTION, Redactor
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable
 
-    from shopbridge.core._engine import EngineCounters
     from shopbridge.core.bulk._sources import InputItem
 
 __all__ = [
@@ -124,7 +123,6 @@ async def push_records(
     scope: str,
     to_json: Callable[[Any], Any],
     key_of: Callable[[Any], object] | None = None,
-    counters: EngineCounters | None,
     options: PushOptions,
     with_position: bool = False,
     redactor: Redactor = NO_REDACTION,
@@ -153,7 +151,6 @@ async def push_records(
         scope=scope,
         to_json=to_json,
         key_of=key_of,
-        counters=counters,
         concurrency=options.get("concurrency", DEFAULT_CONCURRENCY),
         dead_letter=options.get("dead_letter"),
         checkpoint=options.get("checkpoint"),
@@ -173,7 +170,6 @@ async def run_bulk(
     scope: str,
     to_json: Callable[[Any], Any],
     key_of: Callable[[Any], object] | None = None,
-    counters: EngineCounters | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
     dead_letter: str | os.PathLike[str] | None = None,
     checkpoint: str | os.PathLike[str] | None = None,
@@ -195,7 +191,6 @@ async def run_bulk(
         to_json: a record as JSON-ready data, for its dead-letter row and fingerprint.
         key_of: a record's natural key (``external_id``); a record is not sent while an
             earlier one with the same key is in flight, so the last one in input order wins.
-        counters: the client engine's counters, to report retries, 429s and rules.
         concurrency: requests in flight at most.
         dead_letter: where to write the records that did not reach done.
         checkpoint: where to keep (and find) the resumable point of the run.
@@ -226,7 +221,6 @@ async def run_bulk(
         scope=scope,
         to_json=to_json,
         key_of=key_of,
-        counters=counters,
         concurrency=concurrency,
         max_pending=max_pending,
         on_progress=on_progress,

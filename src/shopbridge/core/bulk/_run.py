@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import anyio.to_thread
 from attrs import evolve
 
+from shopbridge.core._engine import RUN_COUNTERS, EngineCounters
 from shopbridge.core.bulk._files import (
     CheckpointError,
     CheckpointLock,
@@ -41,7 +42,6 @@ from shopbridge.core.sansio._redaction import NO_REDACTION, Redactor
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
 
-    from shopbridge.core._engine import EngineCounters
     from shopbridge.core.bulk._sources import InputItem
 
 __all__ = ["BulkRun"]
@@ -60,7 +60,6 @@ class BulkRun:
         scope: str,
         to_json: Callable[[Any], Any],
         key_of: Callable[[Any], object] | None,
-        counters: EngineCounters | None,
         concurrency: int,
         max_pending: int,
         on_progress: Callable[[BulkProgress], None] | None,
@@ -81,8 +80,8 @@ class BulkRun:
         self._key_of = key_of
         self._keys_in_flight: dict[object, asyncio.Event | None] = {}
         """Keys of the records in flight, each with the event its next record waits on."""
-        self._counters = counters
-        self._before = counters.snapshot() if counters is not None else None
+        self._counters = EngineCounters()
+        """This run's calls, attempts and rules: its requests only, not the client's others."""
         self._concurrency = concurrency
         self._reading = asyncio.Lock()
         self._items: AsyncIterator[InputItem] | None = None
@@ -191,6 +190,9 @@ class BulkRun:
             CheckpointError: the input is not the one the checkpoint was written for.
         """
         self._items = items
+        # The workers (and the tasks they start, a batch's) inherit it: the engine counts
+        # their calls here too.
+        counting = RUN_COUNTERS.set(self._counters)
         try:
             async with asyncio.TaskGroup() as group:
                 for _ in range(self._concurrency):
@@ -207,6 +209,7 @@ class BulkRun:
                 )
                 raise CheckpointError(msg)
         finally:
+            RUN_COUNTERS.reset(counting)
             await self._finish(complete=self._exhausted and self._failure is None)
         return self._report()
 
@@ -531,18 +534,16 @@ class BulkRun:
                 elapsed=elapsed,
                 rate=rate,
                 eta=eta,
-                retries=activity.retries if activity is not None else 0,
-                rate_limited=activity.rate_limited if activity is not None else 0,
+                retries=activity.retries,
+                rate_limited=activity.rate_limited,
                 rejected=self._counts[BulkOutcome.REJECTED],
                 failed=failed,
                 finished=finished,
             )
         )
 
-    def _activity(self) -> EngineCounters | None:
-        if self._counters is None or self._before is None:
-            return None
-        return self._counters.since(self._before)
+    def _activity(self) -> EngineCounters:
+        return self._counters
 
     def _report(self) -> BulkReport:
         activity = self._activity()
@@ -553,13 +554,13 @@ class BulkRun:
             resource=self._resource,
             total=self._read,
             counts=counts,
-            retries=activity.retries if activity is not None else 0,
-            rate_limited=activity.rate_limited if activity is not None else 0,
+            retries=activity.retries,
+            rate_limited=activity.rate_limited,
             elapsed=time.monotonic() - self._started,
             resumed_from=self._resume.position if self._resume is not None else 0,
             dead_letter=dead_letter.path if dead_letter is not None and dead_letter.kept else None,
             dead_lettered=not_done - self._unwritten if dead_letter is not None else 0,
             stopped=self._stopped,
             file_error=self._file_error,
-            rules=self._local_rules + (activity.rules if activity is not None else Counter()),
+            rules=self._local_rules + activity.rules,
         )
