@@ -36,3 +36,25 @@ async def test_two_runs_at_once_on_one_client_each_count_their_own_requests() ->
     assert orders.rules["kanal-201"] == 300
     assert customers.rules["kanal-201"] == 100
     assert (orders.retries, customers.retries) == (0, 0)
+
+
+async def test_a_raising_progress_callback_is_logged_once_and_the_run_goes_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    calls = 0
+
+    def broken(_: object) -> None:
+        nonlocal calls
+        calls += 1
+        raise ZeroDivisionError("the dashboard is down")
+
+    async with KanalSandbox(rate_limit=None) as sandbox, client(sandbox) as kanal:
+        report = await kanal.orders.push_many([order(n) for n in range(50)], on_progress=broken)
+        held = len(sandbox.records(DEFAULT_STORE_ID, "orders"))
+    assert report.counts[BulkOutcome.CREATED] == held == 50
+    assert calls == 1
+    warnings = [r for r in caplog.records if "on_progress callback raised" in r.getMessage()]
+    assert len(warnings) == 1
+    assert warnings[0].levelname == "WARNING"
+    assert warnings[0].exc_info is not None
+    assert warnings[0].exc_info[0] is ZeroDivisionError

@@ -80,7 +80,9 @@ class PushOptions(TypedDict, total=False):
         dead_letter: where to write every record that did not reach done (JSONL).
         checkpoint: where to keep the run's resumable point; a run started again with the same
             input and checkpoint resumes where the last one stopped.
-        on_progress: called with `BulkProgress` events (on the event loop's thread).
+        on_progress: called with `BulkProgress` events (on the event loop's thread). A
+            callback that raises is logged once at WARNING with its traceback and not called
+            again; the run goes on, and loses nothing.
         total: the number of records, for progress, when the source cannot tell.
         max_pending: records at most between the oldest unsettled one and the newest read
             (default 4096): bounds memory, and what a resumed run may send again.

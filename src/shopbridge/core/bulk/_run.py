@@ -527,7 +527,8 @@ class BulkRun:
             eta = max(self._total - settled, 0) / rate
         activity = self._activity()
         failed = sum(count for outcome, count in self._counts.items() if not outcome.done)
-        self._on_progress(
+        self._call_back(
+            "on_progress",
             BulkProgress(
                 settled=settled,
                 total=self._total,
@@ -539,8 +540,26 @@ class BulkRun:
                 rejected=self._counts[BulkOutcome.REJECTED],
                 failed=failed,
                 finished=finished,
-            )
+            ),
         )
+
+    def _call_back(self, name: str, event: Any) -> None:
+        """Call the user's `name` callback with `event`; one that raises is not called again.
+
+        A callback's bug must not abort the run (the records in flight would be cancelled, and
+        the rest unsent), nor be silent: it is logged once, with its traceback, at WARNING.
+        """
+        callback = getattr(self, f"_{name}")
+        try:
+            callback(event)
+        except Exception:
+            setattr(self, f"_{name}", None)
+            logger.warning(
+                "%s: the %s callback raised; the run goes on without calling it again",
+                self._resource,
+                name,
+                exc_info=True,
+            )
 
     def _activity(self) -> EngineCounters:
         return self._counters
