@@ -56,6 +56,7 @@ PUBLIC: dict[str, list[str]] = {
         "ShopbridgeError",
         "SignatureError",
         "SignatureMismatchError",
+        "SourceFailedError",
         "StaleSignatureError",
         "Telemetry",
         "TransientError",

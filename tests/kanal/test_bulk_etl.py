@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import json
+import pickle
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from shopbridge import SourceFailedError
 from shopbridge.core.bulk._report import BulkOutcome
-from shopbridge.kanal import AsyncKanal
+from shopbridge.kanal import AsyncKanal, Kanal
 from shopbridge.kanal.sandbox import DEFAULT_API_KEY, DEFAULT_STORE_ID, KanalSandbox
 from tests.kanal.bulk_data import PATIENT, order
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
 
 pytestmark = pytest.mark.anyio
 
@@ -58,3 +65,49 @@ async def test_a_raising_progress_callback_is_logged_once_and_the_run_goes_on(
     assert warnings[0].levelname == "WARNING"
     assert warnings[0].exc_info is not None
     assert warnings[0].exc_info[0] is ZeroDivisionError
+
+
+class ConnectionLostError(Exception):
+    """What a database driver raises when its connection drops mid-cursor."""
+
+
+def rows_then_lost(count: int) -> Iterator[dict[str, Any]]:
+    for number in range(count):
+        yield order(number)
+    raise ConnectionLostError("server closed the connection unexpectedly")
+
+
+def assert_settled_and_saved(error: SourceFailedError, checkpoint: Path, count: int) -> None:
+    assert isinstance(error.__cause__, ConnectionLostError)
+    assert "ConnectionLostError: server closed the connection" in str(error)
+    assert f"checkpoint saved at {count}" in str(error)
+    assert error.report.counts[BulkOutcome.CREATED] == error.report.total == count
+    assert json.loads(checkpoint.read_text())["position"] == count
+    again = pickle.loads(pickle.dumps(error))  # noqa: S301 - our own bytes, just made
+    assert (str(again), again.report) == (str(error), error.report)
+
+
+async def test_a_source_raising_mid_run_settles_what_it_gave_and_saves_the_checkpoint(
+    tmp_path: Path,
+) -> None:
+    checkpoint = tmp_path / "cp.json"
+    async with KanalSandbox(rate_limit=None) as sandbox, client(sandbox) as kanal:
+        with pytest.raises(SourceFailedError) as raised:
+            await kanal.orders.push_many(rows_then_lost(300), checkpoint=checkpoint)
+        assert len(sandbox.records(DEFAULT_STORE_ID, "orders")) == 300
+    assert_settled_and_saved(raised.value, checkpoint, 300)
+
+
+@pytest.mark.parametrize("through_portal", [False, True], ids=["in-thread", "portal"])
+def test_a_blocking_run_whose_source_raises_settles_and_saves_like_the_async_one(
+    kanal_sandbox: KanalSandbox, tmp_path: Path, through_portal: bool
+) -> None:
+    checkpoint = tmp_path / "cp.json"
+    kanal_sandbox.set_rate_limit(None)
+    with Kanal(DEFAULT_API_KEY, DEFAULT_STORE_ID, base_url=kanal_sandbox.base_url) as kanal:
+        if through_portal:  # as when another thread uses the client, or in a notebook
+            kanal._portal(kanal._running_now())
+        with pytest.raises(SourceFailedError) as raised:
+            kanal.orders.push_many(rows_then_lost(300), checkpoint=checkpoint)
+    assert len(kanal_sandbox.records(DEFAULT_STORE_ID, "orders")) == 300
+    assert_settled_and_saved(raised.value, checkpoint, 300)

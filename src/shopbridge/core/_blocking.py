@@ -49,7 +49,7 @@ from shopbridge.core._private_loop import PrivateLoop
 
 if TYPE_CHECKING:
     import types
-    from collections.abc import AsyncIterator, Awaitable, Callable
+    from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
     from types import TracebackType
 
 __all__ = ["BlockingFacade"]
@@ -300,11 +300,17 @@ class BlockingFacade(Generic[_A]):
         if result is not _NOT_RUN:
             return result
         portal = self._portal(running)
-        send, receive = create_memory_object_stream[list[Any]](max_buffer_size=_FEED_BUFFER)
+        send, receive = create_memory_object_stream[list[Any] | Exception](
+            max_buffer_size=_FEED_BUFFER
+        )
 
         async def fed() -> AsyncIterator[Any]:
             async with receive:
                 async for batch in receive:
+                    if isinstance(batch, Exception):
+                        # The source raised here: raised on the loop in its turn, as the
+                        # async path does, so that what it gave first is settled and saved.
+                        raise batch
                     for record in batch:
                         yield record
 
@@ -316,8 +322,7 @@ class BlockingFacade(Generic[_A]):
 
         future = portal.start_task_soon(run, client)
         try:
-            iterator = iter(records)
-            while batch := list(itertools.islice(iterator, _FEED_BATCH)):
+            for batch in _batches(records):
                 try:
                     portal.call(send.send, batch)
                 except (BrokenResourceError, ClosedResourceError):
@@ -338,6 +343,24 @@ class BlockingFacade(Generic[_A]):
             BlockingCallInEventLoopWarning,
             stacklevel=_caller_level(),
         )
+
+
+def _batches(records: Iterable[Any]) -> Iterator[list[Any] | Exception]:
+    """`records` in lists of `_FEED_BATCH`; the exception, last, if iterating them raised."""
+    iterator = iter(records)
+    while True:
+        batch: list[Any] = []
+        try:
+            for record in itertools.islice(iterator, _FEED_BATCH):
+                batch.append(record)  # noqa: PERF402 - one by one: what came before the raise is kept
+        except Exception as exc:  # noqa: BLE001 - handed to the run, which raises it
+            if batch:
+                yield batch  # read before it raised: sent like any
+            yield exc
+            return
+        if not batch:
+            return
+        yield batch
 
 
 _FACADE_FILES = frozenset(

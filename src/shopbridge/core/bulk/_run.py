@@ -26,6 +26,7 @@ import anyio.to_thread
 from attrs import evolve
 
 from shopbridge.core._engine import RUN_COUNTERS, EngineCounters
+from shopbridge.core._errors import ShopbridgeError, SourceFailedError
 from shopbridge.core.bulk._files import (
     CheckpointError,
     CheckpointLock,
@@ -36,7 +37,7 @@ from shopbridge.core.bulk._files import (
     dead_letter_row,
     dump_json,
 )
-from shopbridge.core.bulk._report import BulkOutcome, BulkProgress, BulkReport, Settled
+from shopbridge.core.bulk._report import BulkOutcome, BulkProgress, BulkReport, Settled, records
 from shopbridge.core.sansio._redaction import NO_REDACTION, Redactor
 
 if TYPE_CHECKING:
@@ -193,14 +194,16 @@ class BulkRun:
         # The workers (and the tasks they start, a batch's) inherit it: the engine counts
         # their calls here too.
         counting = RUN_COUNTERS.set(self._counters)
+        failure: Exception | None = None
         try:
             async with asyncio.TaskGroup() as group:
                 for _ in range(self._concurrency):
                     group.create_task(self._work())
-            if self._failure is not None:
+            failure = self._failure
+            if isinstance(failure, ShopbridgeError):
                 # Kept, not raised inside the group: it would reach the caller wrapped in an
                 # ExceptionGroup; the records in flight finish and are accounted for first.
-                raise self._failure
+                raise failure
             if self._resume is not None and self._read < self._resume.position:
                 msg = (
                     f"the input has {self._read} records, but the checkpoint "
@@ -211,7 +214,26 @@ class BulkRun:
         finally:
             RUN_COUNTERS.reset(counting)
             await self._finish(complete=self._exhausted and self._failure is None)
+        if failure is not None:
+            raise self._source_failed(failure) from failure
         return self._report()
+
+    def _source_failed(self, failure: Exception) -> SourceFailedError:
+        """The error that says the source raised, once what it gave is settled and saved."""
+        report = self._report()
+        cause = self._redactor.text(f"{type(failure).__name__}: {failure}")
+        saved = ""
+        if self._checkpoint_path is not None:
+            position = self._mark.position if self._mark is not None else self._flushed
+            saved = (
+                f"; checkpoint saved at {position}: fix the source, then push again with the "
+                "same checkpoint to resume"
+            )
+        message = (
+            f"the source of {self._resource} raised {cause} after {records(self._read)}; "
+            f"every record read was settled{saved}"
+        )
+        return SourceFailedError(message, report=report)
 
     async def _work(self) -> None:
         """One worker: take the next record to send, send it, settle it; until none is left."""
