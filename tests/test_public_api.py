@@ -48,6 +48,7 @@ PUBLIC: dict[str, list[str]] = {
         "PayloadRejectedError",
         "PushOptions",
         "RateLimitedError",
+        "RecordResult",
         "RequestError",
         "RequestFacts",
         "RequestFailedError",

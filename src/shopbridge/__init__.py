@@ -51,6 +51,7 @@ if TYPE_CHECKING:
         BulkOutcome,
         BulkProgress,
         BulkReport,
+        RecordResult,
     )
     from shopbridge.core.sansio._outcome import (
         ErrorBody,
@@ -114,6 +115,7 @@ __all__ = [
     "PayloadRejectedError",
     "PushOptions",
     "RateLimitedError",
+    "RecordResult",
     "RequestError",
     "RequestFacts",
     "RequestFailedError",
@@ -167,6 +169,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "BulkOutcome",
         "BulkProgress",
         "BulkReport",
+        "RecordResult",
     ),
     "shopbridge.core.sansio._outcome": (
         "ErrorBody",

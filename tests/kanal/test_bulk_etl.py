@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from shopbridge import SourceFailedError
+from shopbridge import RecordResult, SourceFailedError
 from shopbridge.core.bulk._report import BulkOutcome
 from shopbridge.kanal import AsyncKanal, Kanal
 from shopbridge.kanal.sandbox import DEFAULT_API_KEY, DEFAULT_STORE_ID, KanalSandbox
-from tests.kanal.bulk_data import PATIENT, order
+from tests.kanal.bulk_data import PATIENT, invalid_order, order
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -111,3 +111,31 @@ def test_a_blocking_run_whose_source_raises_settles_and_saves_like_the_async_one
             kanal.orders.push_many(rows_then_lost(300), checkpoint=checkpoint)
     assert len(kanal_sandbox.records(DEFAULT_STORE_ID, "orders")) == 300
     assert_settled_and_saved(raised.value, checkpoint, 300)
+
+
+async def test_each_record_gets_its_result_in_input_order_and_the_rejected_reach_a_list() -> None:
+    records = [order(n) for n in range(40)]
+    records[7] = invalid_order(7)
+    results: list[RecordResult] = []
+    rows: list[dict[str, Any]] = []
+    async with KanalSandbox(rate_limit=None) as sandbox, client(sandbox) as kanal:
+        report = await kanal.orders.push_many(
+            records, on_result=results.append, dead_letter=rows, concurrency=8
+        )
+    assert [result.position for result in results] == list(range(40))
+    assert [result.key for result in results] == [f"ORDER-{n}" for n in range(40)]
+    assert [result.done for result in results] == [n != 7 for n in range(40)]
+    created = results[0]
+    assert (created.outcome, created.rule, created.status, created.attempts) == (
+        BulkOutcome.CREATED,
+        "kanal-201",
+        201,
+        1,
+    )
+    rejected = results[7]
+    assert (rejected.outcome, rejected.attempts) == (BulkOutcome.REJECTED, 0)
+    assert rejected.field_errors["customer.phone"] == ("The customer.phone field is required.",)
+    assert pickle.loads(pickle.dumps(rejected)) == rejected  # noqa: S301 - our own bytes
+    assert [row["external_id"] for row in rows] == ["ORDER-7"]
+    assert rows[0]["_dead_letter"]["outcome"] == "rejected"
+    assert report.dead_lettered == 1

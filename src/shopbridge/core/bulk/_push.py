@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 import anyio.to_thread
 
 from shopbridge.core._errors import ConfigurationError
-from shopbridge.core.bulk._report import BulkProgress, BulkReport, Settled
+from shopbridge.core.bulk._report import BulkProgress, BulkReport, RecordResult, Settled
 from shopbridge.core.bulk._run import BulkRun
 from shopbridge.core.bulk._sources import InputFormat, check_readable, count_records, items_from
 from shopbridge.core.sansio._redaction import NO_REDACTION, Redactor
@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from shopbridge.core.bulk._sources import InputItem
 
 __all__ = [
+    "DeadLetter",
     "ProgressCallback",
     "PushOptions",
     "Records",
@@ -66,6 +67,9 @@ ProgressCallback = Callable[[BulkProgress], None]
 DEFAULT_CONCURRENCY = 8
 DEFAULT_MAX_PENDING = 4096
 
+DeadLetter = str | os.PathLike[str] | Callable[[dict[str, Any]], object] | list[Any]
+"""Where the records not done go: a JSONL path, a callable given each row, or a list."""
+
 Records = str | os.PathLike[str] | Iterable[Any] | AsyncIterable[Any]
 """What a bulk push reads: a JSONL or CSV path (``-``: stdin), an iterable, an async one."""
 
@@ -77,12 +81,18 @@ class PushOptions(TypedDict, total=False):
         format: ``"jsonl"`` or ``"csv"``, for a path whose suffix does not say it.
         concurrency: requests in flight at most (default 8). Pacing at the store's rate limit
             is the client's limiter's job, whatever the concurrency.
-        dead_letter: where to write every record that did not reach done (JSONL).
+        dead_letter: where every record that did not reach done goes: a JSONL path, or a
+            callable (``rows.append``) or a list given each row as a dict (the record, with
+            its account under ``_dead_letter``). A callable that raises stops the run like a
+            full disk: nothing is lost, the run resumes from that record.
         checkpoint: where to keep the run's resumable point; a run started again with the same
             input and checkpoint resumes where the last one stopped.
         on_progress: called with `BulkProgress` events (on the event loop's thread). A
             callback that raises is logged once at WARNING with its traceback and not called
             again; the run goes on, and loses nothing.
+        on_result: called once per record, in input order, with its `RecordResult` (on the
+            event loop's thread), as soon as it and every record before it are settled: mark
+            the source rows as synced. A callback that raises is treated as ``on_progress``.
         total: the number of records, for progress, when the source cannot tell.
         max_pending: records at most between the oldest unsettled one and the newest read
             (default 4096): bounds memory, and what a resumed run may send again.
@@ -90,9 +100,10 @@ class PushOptions(TypedDict, total=False):
 
     format: InputFormat | None
     concurrency: int
-    dead_letter: str | os.PathLike[str] | None
+    dead_letter: DeadLetter | None
     checkpoint: str | os.PathLike[str] | None
     on_progress: Callable[[BulkProgress], None] | None
+    on_result: Callable[[RecordResult], None] | None
     total: int | None
     max_pending: int
 
@@ -157,6 +168,7 @@ async def push_records(
         dead_letter=options.get("dead_letter"),
         checkpoint=options.get("checkpoint"),
         on_progress=options.get("on_progress"),
+        on_result=options.get("on_result"),
         total=total,
         max_pending=options.get("max_pending", DEFAULT_MAX_PENDING),
         with_position=with_position,
@@ -173,9 +185,10 @@ async def run_bulk(
     to_json: Callable[[Any], Any],
     key_of: Callable[[Any], object] | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
-    dead_letter: str | os.PathLike[str] | None = None,
+    dead_letter: DeadLetter | None = None,
     checkpoint: str | os.PathLike[str] | None = None,
     on_progress: Callable[[BulkProgress], None] | None = None,
+    on_result: Callable[[RecordResult], None] | None = None,
     total: int | None = None,
     max_pending: int = DEFAULT_MAX_PENDING,
     progress_interval: float = 0.25,
@@ -194,9 +207,10 @@ async def run_bulk(
         key_of: a record's natural key (``external_id``); a record is not sent while an
             earlier one with the same key is in flight, so the last one in input order wins.
         concurrency: requests in flight at most.
-        dead_letter: where to write the records that did not reach done.
+        dead_letter: where the records that did not reach done go: a path, a callable, a list.
         checkpoint: where to keep (and find) the resumable point of the run.
         on_progress: called with progress events, on the event loop's thread.
+        on_result: called with each record's `RecordResult`, in input order.
         total: the number of records, when known beforehand (for progress and ETA).
         max_pending: records at most between the oldest unsettled one and the newest read.
         progress_interval: seconds at least between two progress events.
@@ -226,12 +240,18 @@ async def run_bulk(
         concurrency=concurrency,
         max_pending=max_pending,
         on_progress=on_progress,
+        on_result=on_result,
         total=total,
         progress_interval=progress_interval,
         checkpoint_interval=checkpoint_interval,
         with_position=with_position,
         redactor=redactor,
     )
+    if isinstance(dead_letter, list):
+        dead_letter = dead_letter.append
+    if callable(dead_letter):
+        run.send_dead_letter_to(dead_letter)
+        dead_letter = None
     run.open_files(
         None if dead_letter is None else Path(dead_letter),
         None if checkpoint is None else Path(checkpoint),

@@ -37,7 +37,14 @@ from shopbridge.core.bulk._files import (
     dead_letter_row,
     dump_json,
 )
-from shopbridge.core.bulk._report import BulkOutcome, BulkProgress, BulkReport, Settled, records
+from shopbridge.core.bulk._report import (
+    BulkOutcome,
+    BulkProgress,
+    BulkReport,
+    RecordResult,
+    Settled,
+    records,
+)
 from shopbridge.core.sansio._redaction import NO_REDACTION, Redactor
 
 if TYPE_CHECKING:
@@ -64,6 +71,7 @@ class BulkRun:
         concurrency: int,
         max_pending: int,
         on_progress: Callable[[BulkProgress], None] | None,
+        on_result: Callable[[RecordResult], None] | None = None,
         total: int | None,
         progress_interval: float,
         checkpoint_interval: float,
@@ -90,6 +98,8 @@ class BulkRun:
         self._failure: Exception | None = None
         self._max_pending = max_pending
         self._on_progress = on_progress
+        self._on_result = on_result
+        self._dead_letter_sink: Callable[[dict[str, Any]], object] | None = None
         self._total = total
         self._progress_interval = progress_interval
         self._checkpoint_interval = checkpoint_interval
@@ -119,6 +129,10 @@ class BulkRun:
         self._unwritten = 0  # records not done whose dead-letter row could not be written
 
     # -- files ------------------------------------------------------------------------------
+
+    def send_dead_letter_to(self, sink: Callable[[dict[str, Any]], object]) -> None:
+        """Hand every dead-letter row to `sink` (a callable, a list's ``append``), not a file."""
+        self._dead_letter_sink = sink
 
     def open_files(self, dead_letter: Path | None, checkpoint: Path | None) -> None:
         """Load the checkpoint (if any) and open the dead letter, cut back to what it counted.
@@ -404,8 +418,17 @@ class BulkRun:
             if self._mark is None and (settled.stops_run or settled.outcome is BulkOutcome.SKIPPED):
                 # Not final: with the key or the store fixed it can succeed. Resume from here.
                 self._mark = self._state(complete=False)
-            if not settled.outcome.done and self._dead_letter is not None:
-                self._write_row(item, settled)
+            if not settled.outcome.done:
+                if self._dead_letter is not None:
+                    self._write_row(item, settled)
+                elif self._dead_letter_sink is not None:
+                    self._hand_row(item, settled)
+            if self._on_result is not None:
+                key = self._key(item.record)
+                result = RecordResult.of(
+                    item.position, key if isinstance(key, str | int) else None, settled
+                )
+                self._call_back("on_result", result)
             self._counts[settled.outcome] += 1
             if settled.attempts == 0 and settled.outcome is BulkOutcome.REJECTED:
                 # Decided before any request: by the client's checks, not the table.
@@ -427,6 +450,22 @@ class BulkRun:
                 if self._mark is None:
                     self._mark = self._state(complete=False)
                 self._files_failed(f"dead letter {str(dead_letter.path)!r}", exc)
+            else:
+                return
+        self._unwritten += 1
+
+    def _hand_row(self, item: InputItem, settled: Settled) -> None:
+        sink = self._dead_letter_sink
+        assert sink is not None  # noqa: S101 - the caller checked
+        if self._file_error is None:
+            try:
+                sink(dead_letter_row(item, settled, self._json(item.record)))
+            except Exception as exc:
+                # The row is lost to the sink: stop as a full disk would, resumable from here.
+                logger.exception("%s: the dead-letter callable raised", self._resource)
+                if self._mark is None:
+                    self._mark = self._state(complete=False)
+                self._files_failed("dead letter (a callable)", OSError(f"{type(exc).__name__}"))
             else:
                 return
         self._unwritten += 1
@@ -600,7 +639,11 @@ class BulkRun:
             elapsed=time.monotonic() - self._started,
             resumed_from=self._resume.position if self._resume is not None else 0,
             dead_letter=dead_letter.path if dead_letter is not None and dead_letter.kept else None,
-            dead_lettered=not_done - self._unwritten if dead_letter is not None else 0,
+            dead_lettered=(
+                not_done - self._unwritten
+                if dead_letter is not None or self._dead_letter_sink is not None
+                else 0
+            ),
             stopped=self._stopped,
             file_error=self._file_error,
             rules=self._local_rules + activity.rules,
