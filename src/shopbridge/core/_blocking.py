@@ -30,6 +30,7 @@ import sys
 import threading
 import warnings
 import weakref
+from collections.abc import Iterable, Mapping
 from concurrent.futures import Future
 from contextlib import AbstractAsyncContextManager
 from typing import (
@@ -49,7 +50,7 @@ from shopbridge.core._private_loop import PrivateLoop
 
 if TYPE_CHECKING:
     import types
-    from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+    from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
     from types import TracebackType
 
 __all__ = ["BlockingFacade"]
@@ -294,6 +295,10 @@ class BlockingFacade(Generic[_A]):
         if isinstance(records, str | os.PathLike) or hasattr(records, "__aiter__"):
             return self._call(lambda client: call(client, records, None))
         size = len(records) if hasattr(records, "__len__") else None
+        if _not_a_cursor(records):
+            # A DataFrame (whose iteration gives its column names), a mapping, an int: the
+            # runner reads the one by its rows, refuses the others with what to pass instead.
+            return self._call(lambda client: call(client, records, size))
         running = self._running_now()
         client = running.client
         result = self._run_here(running, lambda: call(client, records, size))
@@ -343,6 +348,16 @@ class BlockingFacade(Generic[_A]):
             BlockingCallInEventLoopWarning,
             stacklevel=_caller_level(),
         )
+
+
+def _not_a_cursor(records: Any) -> bool:
+    """Whether `records` is not an iterable of records to read here (duck-typed)."""
+    return (
+        hasattr(records, "columns")
+        or hasattr(records, "schema")
+        or isinstance(records, Mapping)
+        or not isinstance(records, Iterable)
+    )
 
 
 def _batches(records: Iterable[Any]) -> Iterator[list[Any] | Exception]:

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 import anyio.to_thread
 
 from shopbridge.core._errors import ConfigurationError
+from shopbridge.core.bulk._records import rows_of
 from shopbridge.core.bulk._report import BulkProgress, BulkReport, RecordResult, Settled
 from shopbridge.core.bulk._run import BulkRun
 from shopbridge.core.bulk._sources import InputFormat, check_readable, count_records, items_from
@@ -146,6 +147,7 @@ async def push_records(
         ConfigurationError: an option is out of range.
         CheckpointError: the checkpoint belongs to another push or another input.
         InputError: the input cannot be read.
+        TypeError: `records` is not a stream of records (an int, one mapping, bytes).
     """
     format_ = options.get("format")
     if isinstance(records, str | os.PathLike):
@@ -157,6 +159,8 @@ async def push_records(
                 total = await anyio.to_thread.run_sync(count_records, records, format_)
         elif isinstance(records, Sized):
             total = len(records)
+    if not isinstance(records, str | os.PathLike):
+        records = rows_of(records)  # at once: what is not records fails before any file opens
     return await run_bulk(
         items_from(records, format=format_),
         handle,

@@ -363,6 +363,11 @@ class BulkRun:
     def _settle(self, item: InputItem, settled: Settled) -> None:
         # The one door every outcome goes through to the dead letter, the counts and the report.
         settled = settled.redacted(self._redactor)
+        if item.missing and not settled.outcome.done:
+            # "The customer.phone field is required" says what; this says why it is empty.
+            said = "; ".join(item.missing)
+            message = said if settled.message is None else f"{settled.message} ({said})"
+            settled = evolve(settled, message=message)
         if settled.outcome is BulkOutcome.CONFLICT and self._sent_before(item.position):
             # The run this one resumed sent this create: its 409 is that run's own creation.
             settled = evolve(
