@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         ShopbridgeError,
         SignatureError,
         SignatureMismatchError,
+        SourceFailedError,
         StaleSignatureError,
         TransientError,
         UnwritableFileError,
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
         BulkOutcome,
         BulkProgress,
         BulkReport,
+        RecordResult,
     )
     from shopbridge.core.sansio._outcome import (
         ErrorBody,
@@ -113,6 +115,7 @@ __all__ = [
     "PayloadRejectedError",
     "PushOptions",
     "RateLimitedError",
+    "RecordResult",
     "RequestError",
     "RequestFacts",
     "RequestFailedError",
@@ -121,6 +124,7 @@ __all__ = [
     "ShopbridgeError",
     "SignatureError",
     "SignatureMismatchError",
+    "SourceFailedError",
     "StaleSignatureError",
     "Telemetry",
     "TransientError",
@@ -154,6 +158,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "ShopbridgeError",
         "SignatureError",
         "SignatureMismatchError",
+        "SourceFailedError",
         "StaleSignatureError",
         "TransientError",
         "UnwritableFileError",
@@ -164,6 +169,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "BulkOutcome",
         "BulkProgress",
         "BulkReport",
+        "RecordResult",
     ),
     "shopbridge.core.sansio._outcome": (
         "ErrorBody",

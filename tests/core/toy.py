@@ -122,7 +122,6 @@ class AsyncItems:
             scope=self._api.scope,
             to_json=dict,
             key_of=lambda item: item["id"],
-            counters=self._api.counters,
             options=options,
         )
 

@@ -30,6 +30,7 @@ import sys
 import threading
 import warnings
 import weakref
+from collections.abc import Iterable, Mapping
 from concurrent.futures import Future
 from contextlib import AbstractAsyncContextManager
 from typing import (
@@ -49,7 +50,7 @@ from shopbridge.core._private_loop import PrivateLoop
 
 if TYPE_CHECKING:
     import types
-    from collections.abc import AsyncIterator, Awaitable, Callable
+    from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
     from types import TracebackType
 
 __all__ = ["BlockingFacade"]
@@ -294,17 +295,27 @@ class BlockingFacade(Generic[_A]):
         if isinstance(records, str | os.PathLike) or hasattr(records, "__aiter__"):
             return self._call(lambda client: call(client, records, None))
         size = len(records) if hasattr(records, "__len__") else None
+        if _not_a_cursor(records):
+            # A DataFrame (whose iteration gives its column names), a mapping, an int: the
+            # runner reads the one by its rows, refuses the others with what to pass instead.
+            return self._call(lambda client: call(client, records, size))
         running = self._running_now()
         client = running.client
         result = self._run_here(running, lambda: call(client, records, size))
         if result is not _NOT_RUN:
             return result
         portal = self._portal(running)
-        send, receive = create_memory_object_stream[list[Any]](max_buffer_size=_FEED_BUFFER)
+        send, receive = create_memory_object_stream[list[Any] | Exception](
+            max_buffer_size=_FEED_BUFFER
+        )
 
         async def fed() -> AsyncIterator[Any]:
             async with receive:
                 async for batch in receive:
+                    if isinstance(batch, Exception):
+                        # The source raised here: raised on the loop in its turn, as the
+                        # async path does, so that what it gave first is settled and saved.
+                        raise batch
                     for record in batch:
                         yield record
 
@@ -316,8 +327,7 @@ class BlockingFacade(Generic[_A]):
 
         future = portal.start_task_soon(run, client)
         try:
-            iterator = iter(records)
-            while batch := list(itertools.islice(iterator, _FEED_BATCH)):
+            for batch in _batches(records):
                 try:
                     portal.call(send.send, batch)
                 except (BrokenResourceError, ClosedResourceError):
@@ -338,6 +348,34 @@ class BlockingFacade(Generic[_A]):
             BlockingCallInEventLoopWarning,
             stacklevel=_caller_level(),
         )
+
+
+def _not_a_cursor(records: Any) -> bool:
+    """Whether `records` is not an iterable of records to read here (duck-typed)."""
+    return (
+        hasattr(records, "columns")
+        or hasattr(records, "schema")
+        or isinstance(records, Mapping)
+        or not isinstance(records, Iterable)
+    )
+
+
+def _batches(records: Iterable[Any]) -> Iterator[list[Any] | Exception]:
+    """`records` in lists of `_FEED_BATCH`; the exception, last, if iterating them raised."""
+    iterator = iter(records)
+    while True:
+        batch: list[Any] = []
+        try:
+            for record in itertools.islice(iterator, _FEED_BATCH):
+                batch.append(record)  # noqa: PERF402 - one by one: what came before the raise is kept
+        except Exception as exc:  # noqa: BLE001 - handed to the run, which raises it
+            if batch:
+                yield batch  # read before it raised: sent like any
+            yield exc
+            return
+        if not batch:
+            return
+        yield batch
 
 
 _FACADE_FILES = frozenset(

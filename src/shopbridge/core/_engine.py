@@ -11,6 +11,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
     from shopbridge.core.sansio._table import DecisionTable
     from shopbridge.core.sansio._window import Ticket
 
-__all__ = ["Engine", "ErrorParser"]
+__all__ = ["RUN_COUNTERS", "Engine", "ErrorParser"]
 
 logger = logging.getLogger("shopbridge")
 # A library's logger: an application configures the output. Without this, a script that caught
@@ -58,6 +59,14 @@ _PACING_LOG_THRESHOLD = 0.05
 """Pacing waits shorter than this (the first request of a store going alone) are not logged."""
 
 
+RUN_COUNTERS: ContextVar[EngineCounters | None] = ContextVar("shopbridge_run", default=None)
+"""The counters of the bulk run the current task works for, counted beside the engine's own.
+
+Set by the bulk runner around its workers: two runs at once on one client each count their
+own calls, not a share of the client's (which a snapshot of the engine's counters would give).
+"""
+
+
 @define(kw_only=True)
 class _Call(CallState):
     """A call's `CallState`, plus what every attempt sends: the same bytes each time."""
@@ -65,6 +74,8 @@ class _Call(CallState):
     request: Request
     body: bytes | None
     headers: Mapping[str, str] | None
+    run_counters: EngineCounters | None = None
+    """The counters of the bulk run this call belongs to (`RUN_COUNTERS`), if any."""
     sent_at: float = 0.0
     """The monotonic time the last attempt was sent (for its latency)."""
     span: Any = None
@@ -181,6 +192,9 @@ class Engine:
             # Merged once per call: a retry resends the same Idempotency-Key, byte for byte.
             headers = {**request.headers, **(headers or {})}
         self.counters.calls += 1
+        run_counters = RUN_COUNTERS.get()  # the one context read of a call
+        if run_counters is not None:
+            run_counters.calls += 1
         now = self._clock()
         deadline = self.policy.deadline
         call = _Call(
@@ -192,6 +206,7 @@ class Engine:
             request=request,
             body=body,
             headers=headers,
+            run_counters=run_counters,
         )
         observer = self._observer
         if observer is not None:
@@ -304,8 +319,14 @@ class Engine:
         counters.attempts += 1
         counters.rules[verdict.rule] += 1
         call.record(outcome, verdict)
+        run_counters = call.run_counters
+        if run_counters is not None:
+            run_counters.attempts += 1
+            run_counters.rules[verdict.rule] += 1
         if verdict.action is Action.WAIT_RETRY_AFTER:
             counters.rate_limited += 1
+            if run_counters is not None:
+                run_counters.rate_limited += 1
             # One 429 pauses every task of the store, not only this one.
             limiter.pause(verdict.wait if verdict.wait is not None else self.policy.backoff_base)
         if verdict.succeeded and isinstance(outcome, HttpResponse):

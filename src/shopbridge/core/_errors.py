@@ -16,6 +16,7 @@
     │   ├── TransientError            BACKOFF          5xx or network, and the policy ran out
     │   └── RequestFailedError        FAIL             a permanent or unknown answer
     ├── InputError                    a bulk run's input cannot be read at all
+    │   └── SourceFailedError         its source raised mid-run; carries the run's report
     ├── CheckpointError               a bulk run's checkpoint cannot be used for this run
     │   ├── UnwritableFileError       its dead letter or checkpoint cannot be created there
     │   └── FilesInUseError           another run holds the files' lock
@@ -81,6 +82,7 @@ __all__ = [
     "ShopbridgeError",
     "SignatureError",
     "SignatureMismatchError",
+    "SourceFailedError",
     "StaleSignatureError",
     "TransientError",
     "UnwritableFileError",
@@ -262,6 +264,28 @@ class RequestFailedError(RequestError):
 
 class InputError(ShopbridgeError):
     """The input cannot be read at all (no such file, a CSV header that cannot be right)."""
+
+
+class SourceFailedError(InputError):
+    """A bulk run's source raised part-way (a database connection lost at row 300).
+
+    Every record read before it was sent and settled, the dead letter written and the
+    checkpoint saved: pushing again with the same checkpoint resumes after them. The source's
+    own exception is the ``__cause__`` (not kept when pickled: its class may not unpickle).
+
+    Attributes:
+        report: the run's `BulkReport`, up to the failure.
+    """
+
+    # `Any`, not `BulkReport`: the bulk runner imports this module, and the contracts forbid
+    # cycles, type-only ones included.
+    def __init__(self, message: str, *, report: Any) -> None:
+        self.report = report
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only arguments: the default (``cls(*self.args)``) cannot rebuild it.
+        return (_rebuilt, (type(self), self.args, {"report": self.report}))
 
 
 class CheckpointError(ShopbridgeError):

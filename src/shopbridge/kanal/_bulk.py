@@ -93,7 +93,6 @@ def push(
         scope=api.scope,
         to_json=record_json,
         key_of=record_key,
-        counters=api.counters,
         options=options,
         redactor=api.redactor,
     )

@@ -116,7 +116,6 @@ def push(
         scope=api.scope,
         to_json=record_json,
         key_of=_key_of(resource),
-        counters=api.counters,
         options=options,
         redactor=api.redactor,
     )

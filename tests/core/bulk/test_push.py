@@ -104,7 +104,6 @@ async def test_creates_in_bulk_are_never_resent_after_a_lost_answer_and_never_lo
             resource="new items",
             scope="toy shop north",
             to_json=dict,
-            counters=toy.counters,
             concurrency=16,
             dead_letter=dead_letter,
         )

@@ -143,6 +143,8 @@ def dead_letter_row(item: InputItem, settled: Settled, record: Any) -> dict[str,
         "gave_up": settled.gave_up,
         "request_id": settled.request_id,
     }
+    if item.missing:
+        account["missing"] = list(item.missing)
     if item.problem is not None and item.raw is not None:
         account["raw"] = item.raw.decode("utf-8", errors="replace")
     row: dict[str, Any] = dict(record) if isinstance(record, dict) else {}

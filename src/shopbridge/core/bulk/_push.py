@@ -39,7 +39,8 @@ from typing import TYPE_CHECKING, Any, TypedDict
 import anyio.to_thread
 
 from shopbridge.core._errors import ConfigurationError
-from shopbridge.core.bulk._report import BulkProgress, BulkReport, Settled
+from shopbridge.core.bulk._records import rows_of
+from shopbridge.core.bulk._report import BulkProgress, BulkReport, RecordResult, Settled
 from shopbridge.core.bulk._run import BulkRun
 from shopbridge.core.bulk._sources import InputFormat, check_readable, count_records, items_from
 from shopbridge.core.sansio._redaction import NO_REDACTION, Redactor
@@ -47,10 +48,10 @@ from shopbridge.core.sansio._redaction import NO_REDACTION, Redactor
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable
 
-    from shopbridge.core._requests import EngineCounters
     from shopbridge.core.bulk._sources import InputItem
 
 __all__ = [
+    "DeadLetter",
     "ProgressCallback",
     "PushOptions",
     "Records",
@@ -67,6 +68,9 @@ ProgressCallback = Callable[[BulkProgress], None]
 DEFAULT_CONCURRENCY = 8
 DEFAULT_MAX_PENDING = 4096
 
+DeadLetter = str | os.PathLike[str] | Callable[[dict[str, Any]], object] | list[Any]
+"""Where the records not done go: a JSONL path, a callable given each row, or a list."""
+
 Records = str | os.PathLike[str] | Iterable[Any] | AsyncIterable[Any]
 """What a bulk push reads: a JSONL or CSV path (``-``: stdin), an iterable, an async one."""
 
@@ -78,10 +82,18 @@ class PushOptions(TypedDict, total=False):
         format: ``"jsonl"`` or ``"csv"``, for a path whose suffix does not say it.
         concurrency: requests in flight at most (default 8). Pacing at the store's rate limit
             is the client's limiter's job, whatever the concurrency.
-        dead_letter: where to write every record that did not reach done (JSONL).
+        dead_letter: where every record that did not reach done goes: a JSONL path, or a
+            callable (``rows.append``) or a list given each row as a dict (the record, with
+            its account under ``_dead_letter``). A callable that raises stops the run like a
+            full disk: nothing is lost, the run resumes from that record.
         checkpoint: where to keep the run's resumable point; a run started again with the same
             input and checkpoint resumes where the last one stopped.
-        on_progress: called with `BulkProgress` events (on the event loop's thread).
+        on_progress: called with `BulkProgress` events (on the event loop's thread). A
+            callback that raises is logged once at WARNING with its traceback and not called
+            again; the run goes on, and loses nothing.
+        on_result: called once per record, in input order, with its `RecordResult` (on the
+            event loop's thread), as soon as it and every record before it are settled: mark
+            the source rows as synced. A callback that raises is treated as ``on_progress``.
         total: the number of records, for progress, when the source cannot tell.
         max_pending: records at most between the oldest unsettled one and the newest read
             (default 4096): bounds memory, and what a resumed run may send again.
@@ -89,9 +101,10 @@ class PushOptions(TypedDict, total=False):
 
     format: InputFormat | None
     concurrency: int
-    dead_letter: str | os.PathLike[str] | None
+    dead_letter: DeadLetter | None
     checkpoint: str | os.PathLike[str] | None
     on_progress: Callable[[BulkProgress], None] | None
+    on_result: Callable[[RecordResult], None] | None
     total: int | None
     max_pending: int
 
@@ -124,7 +137,6 @@ async def push_records(
     scope: str,
     to_json: Callable[[Any], Any],
     key_of: Callable[[Any], object] | None = None,
-    counters: EngineCounters | None,
     options: PushOptions,
     with_position: bool = False,
     redactor: Redactor = NO_REDACTION,
@@ -135,6 +147,7 @@ async def push_records(
         ConfigurationError: an option is out of range.
         CheckpointError: the checkpoint belongs to another push or another input.
         InputError: the input cannot be read.
+        TypeError: `records` is not a stream of records (an int, one mapping, bytes).
     """
     format_ = options.get("format")
     if isinstance(records, str | os.PathLike):
@@ -146,6 +159,8 @@ async def push_records(
                 total = await anyio.to_thread.run_sync(count_records, records, format_)
         elif isinstance(records, Sized):
             total = len(records)
+    if not isinstance(records, str | os.PathLike):
+        records = rows_of(records)  # at once: what is not records fails before any file opens
     return await run_bulk(
         items_from(records, format=format_),
         handle,
@@ -153,11 +168,11 @@ async def push_records(
         scope=scope,
         to_json=to_json,
         key_of=key_of,
-        counters=counters,
         concurrency=options.get("concurrency", DEFAULT_CONCURRENCY),
         dead_letter=options.get("dead_letter"),
         checkpoint=options.get("checkpoint"),
         on_progress=options.get("on_progress"),
+        on_result=options.get("on_result"),
         total=total,
         max_pending=options.get("max_pending", DEFAULT_MAX_PENDING),
         with_position=with_position,
@@ -173,11 +188,11 @@ async def run_bulk(
     scope: str,
     to_json: Callable[[Any], Any],
     key_of: Callable[[Any], object] | None = None,
-    counters: EngineCounters | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
-    dead_letter: str | os.PathLike[str] | None = None,
+    dead_letter: DeadLetter | None = None,
     checkpoint: str | os.PathLike[str] | None = None,
     on_progress: Callable[[BulkProgress], None] | None = None,
+    on_result: Callable[[RecordResult], None] | None = None,
     total: int | None = None,
     max_pending: int = DEFAULT_MAX_PENDING,
     progress_interval: float = 0.25,
@@ -195,11 +210,11 @@ async def run_bulk(
         to_json: a record as JSON-ready data, for its dead-letter row and fingerprint.
         key_of: a record's natural key (``external_id``); a record is not sent while an
             earlier one with the same key is in flight, so the last one in input order wins.
-        counters: the client engine's counters, to report retries, 429s and rules.
         concurrency: requests in flight at most.
-        dead_letter: where to write the records that did not reach done.
+        dead_letter: where the records that did not reach done go: a path, a callable, a list.
         checkpoint: where to keep (and find) the resumable point of the run.
         on_progress: called with progress events, on the event loop's thread.
+        on_result: called with each record's `RecordResult`, in input order.
         total: the number of records, when known beforehand (for progress and ETA).
         max_pending: records at most between the oldest unsettled one and the newest read.
         progress_interval: seconds at least between two progress events.
@@ -226,16 +241,21 @@ async def run_bulk(
         scope=scope,
         to_json=to_json,
         key_of=key_of,
-        counters=counters,
         concurrency=concurrency,
         max_pending=max_pending,
         on_progress=on_progress,
+        on_result=on_result,
         total=total,
         progress_interval=progress_interval,
         checkpoint_interval=checkpoint_interval,
         with_position=with_position,
         redactor=redactor,
     )
+    if isinstance(dead_letter, list):
+        dead_letter = dead_letter.append
+    if callable(dead_letter):
+        run.send_dead_letter_to(dead_letter)
+        dead_letter = None
     run.open_files(
         None if dead_letter is None else Path(dead_letter),
         None if checkpoint is None else Path(checkpoint),

@@ -30,6 +30,7 @@ __all__ = [
     "BulkOutcome",
     "BulkProgress",
     "BulkReport",
+    "RecordResult",
     "Settled",
     "records",
     "settle",
@@ -151,6 +152,66 @@ class Settled:
             gave_up=redactor.optional(self.gave_up),
             request_id=redactor.optional(self.request_id),
         )
+
+
+@frozen(kw_only=True)
+class RecordResult:
+    """How one record of a bulk run ended, as ``on_result`` receives it (in input order).
+
+    Attributes:
+        position: the record's index in the input (0 for the first), stable across resumes.
+        key: its natural key (``external_id``), when it has one.
+        outcome: how it ended.
+        rule: the decision-table row of its last attempt (``None`` when nothing was decided:
+            skipped, an unreadable input line); a client-side refusal has its own rule.
+        status: the HTTP status of the last answer, if one came.
+        request_id: the server's request id, if it sent one.
+        attempts: attempts made (0: nothing was sent).
+        message: the server's message, or what was wrong with the record.
+        field_errors: per-field errors, by dot path.
+    """
+
+    position: int
+    key: str | int | None
+    outcome: BulkOutcome
+    rule: str | None = None
+    status: int | None = None
+    request_id: str | None = None
+    attempts: int = 0
+    message: str | None = None
+    field_errors: FieldErrors = field(default=NO_FIELD_ERRORS, converter=freeze_field_errors)
+
+    @property
+    def done(self) -> bool:
+        """Whether the API holds the record as asked: the source row can be marked synced."""
+        return self.outcome.done
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The read-only field errors do not pickle; a plain copy does, and the converter
+        # freezes it again: results cross process boundaries (ETL workers).
+        fields = {a.name: getattr(self, a.name) for a in self.__attrs_attrs__}
+        fields["field_errors"] = {path: list(errors) for path, errors in self.field_errors.items()}
+        return (_rebuilt_result, (fields,))
+
+    @classmethod
+    def of(cls, position: int, key: str | int | None, settled: Settled) -> RecordResult:
+        """The result of the record at `position`, settled as `settled`."""
+        verdict = settled.verdict
+        return cls(
+            position=position,
+            key=key,
+            outcome=settled.outcome,
+            rule=None if verdict is None else verdict.rule,
+            status=None if verdict is None else verdict.status,
+            request_id=settled.request_id,
+            attempts=settled.attempts,
+            message=settled.message,
+            field_errors=settled.field_errors,
+        )
+
+
+def _rebuilt_result(fields: dict[str, Any]) -> RecordResult:
+    return RecordResult(**fields)
 
 
 def settled_from_error(error: RequestError, *, store_keys: frozenset[str] = frozenset()) -> Settled:

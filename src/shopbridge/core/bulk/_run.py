@@ -25,6 +25,9 @@ from typing import TYPE_CHECKING, Any
 import anyio.to_thread
 from attrs import evolve
 
+from shopbridge.core._engine import RUN_COUNTERS
+from shopbridge.core._errors import ShopbridgeError, SourceFailedError
+from shopbridge.core._requests import EngineCounters
 from shopbridge.core.bulk._files import (
     CheckpointError,
     CheckpointLock,
@@ -35,13 +38,19 @@ from shopbridge.core.bulk._files import (
     dead_letter_row,
     dump_json,
 )
-from shopbridge.core.bulk._report import BulkOutcome, BulkProgress, BulkReport, Settled
+from shopbridge.core.bulk._report import (
+    BulkOutcome,
+    BulkProgress,
+    BulkReport,
+    RecordResult,
+    Settled,
+    records,
+)
 from shopbridge.core.sansio._redaction import NO_REDACTION, Redactor
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
 
-    from shopbridge.core._requests import EngineCounters
     from shopbridge.core.bulk._sources import InputItem
 
 __all__ = ["BulkRun"]
@@ -60,10 +69,10 @@ class BulkRun:
         scope: str,
         to_json: Callable[[Any], Any],
         key_of: Callable[[Any], object] | None,
-        counters: EngineCounters | None,
         concurrency: int,
         max_pending: int,
         on_progress: Callable[[BulkProgress], None] | None,
+        on_result: Callable[[RecordResult], None] | None = None,
         total: int | None,
         progress_interval: float,
         checkpoint_interval: float,
@@ -81,8 +90,8 @@ class BulkRun:
         self._key_of = key_of
         self._keys_in_flight: dict[object, asyncio.Event | None] = {}
         """Keys of the records in flight, each with the event its next record waits on."""
-        self._counters = counters
-        self._before = counters.snapshot() if counters is not None else None
+        self._counters = EngineCounters()
+        """This run's calls, attempts and rules: its requests only, not the client's others."""
         self._concurrency = concurrency
         self._reading = asyncio.Lock()
         self._items: AsyncIterator[InputItem] | None = None
@@ -90,6 +99,8 @@ class BulkRun:
         self._failure: Exception | None = None
         self._max_pending = max_pending
         self._on_progress = on_progress
+        self._on_result = on_result
+        self._dead_letter_sink: Callable[[dict[str, Any]], object] | None = None
         self._total = total
         self._progress_interval = progress_interval
         self._checkpoint_interval = checkpoint_interval
@@ -119,6 +130,10 @@ class BulkRun:
         self._unwritten = 0  # records not done whose dead-letter row could not be written
 
     # -- files ------------------------------------------------------------------------------
+
+    def send_dead_letter_to(self, sink: Callable[[dict[str, Any]], object]) -> None:
+        """Hand every dead-letter row to `sink` (a callable, a list's ``append``), not a file."""
+        self._dead_letter_sink = sink
 
     def open_files(self, dead_letter: Path | None, checkpoint: Path | None) -> None:
         """Load the checkpoint (if any) and open the dead letter, cut back to what it counted.
@@ -191,14 +206,19 @@ class BulkRun:
             CheckpointError: the input is not the one the checkpoint was written for.
         """
         self._items = items
+        # The workers (and the tasks they start, a batch's) inherit it: the engine counts
+        # their calls here too.
+        counting = RUN_COUNTERS.set(self._counters)
+        failure: Exception | None = None
         try:
             async with asyncio.TaskGroup() as group:
                 for _ in range(self._concurrency):
                     group.create_task(self._work())
-            if self._failure is not None:
+            failure = self._failure
+            if isinstance(failure, ShopbridgeError):
                 # Kept, not raised inside the group: it would reach the caller wrapped in an
                 # ExceptionGroup; the records in flight finish and are accounted for first.
-                raise self._failure
+                raise failure
             if self._resume is not None and self._read < self._resume.position:
                 msg = (
                     f"the input has {self._read} records, but the checkpoint "
@@ -207,8 +227,28 @@ class BulkRun:
                 )
                 raise CheckpointError(msg)
         finally:
+            RUN_COUNTERS.reset(counting)
             await self._finish(complete=self._exhausted and self._failure is None)
+        if failure is not None:
+            raise self._source_failed(failure) from failure
         return self._report()
+
+    def _source_failed(self, failure: Exception) -> SourceFailedError:
+        """The error that says the source raised, once what it gave is settled and saved."""
+        report = self._report()
+        cause = self._redactor.text(f"{type(failure).__name__}: {failure}")
+        saved = ""
+        if self._checkpoint_path is not None:
+            position = self._mark.position if self._mark is not None else self._flushed
+            saved = (
+                f"; checkpoint saved at {position}: fix the source, then push again with the "
+                "same checkpoint to resume"
+            )
+        message = (
+            f"the source of {self._resource} raised {cause} after {records(self._read)}; "
+            f"every record read was settled{saved}"
+        )
+        return SourceFailedError(message, report=report)
 
     async def _work(self) -> None:
         """One worker: take the next record to send, send it, settle it; until none is left."""
@@ -324,6 +364,11 @@ class BulkRun:
     def _settle(self, item: InputItem, settled: Settled) -> None:
         # The one door every outcome goes through to the dead letter, the counts and the report.
         settled = settled.redacted(self._redactor)
+        if item.missing and not settled.outcome.done:
+            # "The customer.phone field is required" says what; this says why it is empty.
+            said = "; ".join(item.missing)
+            message = said if settled.message is None else f"{settled.message} ({said})"
+            settled = evolve(settled, message=message)
         if settled.outcome is BulkOutcome.CONFLICT and self._sent_before(item.position):
             # The run this one resumed sent this create: its 409 is that run's own creation.
             settled = evolve(
@@ -379,8 +424,17 @@ class BulkRun:
             if self._mark is None and (settled.stops_run or settled.outcome is BulkOutcome.SKIPPED):
                 # Not final: with the key or the store fixed it can succeed. Resume from here.
                 self._mark = self._state(complete=False)
-            if not settled.outcome.done and self._dead_letter is not None:
-                self._write_row(item, settled)
+            if not settled.outcome.done:
+                if self._dead_letter is not None:
+                    self._write_row(item, settled)
+                elif self._dead_letter_sink is not None:
+                    self._hand_row(item, settled)
+            if self._on_result is not None:
+                key = self._key(item.record)
+                result = RecordResult.of(
+                    item.position, key if isinstance(key, str | int) else None, settled
+                )
+                self._call_back("on_result", result)
             self._counts[settled.outcome] += 1
             if settled.attempts == 0 and settled.outcome is BulkOutcome.REJECTED:
                 # Decided before any request: by the client's checks, not the table.
@@ -402,6 +456,22 @@ class BulkRun:
                 if self._mark is None:
                     self._mark = self._state(complete=False)
                 self._files_failed(f"dead letter {str(dead_letter.path)!r}", exc)
+            else:
+                return
+        self._unwritten += 1
+
+    def _hand_row(self, item: InputItem, settled: Settled) -> None:
+        sink = self._dead_letter_sink
+        assert sink is not None  # noqa: S101 - the caller checked
+        if self._file_error is None:
+            try:
+                sink(dead_letter_row(item, settled, self._json(item.record)))
+            except Exception as exc:
+                # The row is lost to the sink: stop as a full disk would, resumable from here.
+                logger.exception("%s: the dead-letter callable raised", self._resource)
+                if self._mark is None:
+                    self._mark = self._state(complete=False)
+                self._files_failed("dead letter (a callable)", OSError(f"{type(exc).__name__}"))
             else:
                 return
         self._unwritten += 1
@@ -525,25 +595,42 @@ class BulkRun:
             eta = max(self._total - settled, 0) / rate
         activity = self._activity()
         failed = sum(count for outcome, count in self._counts.items() if not outcome.done)
-        self._on_progress(
+        self._call_back(
+            "on_progress",
             BulkProgress(
                 settled=settled,
                 total=self._total,
                 elapsed=elapsed,
                 rate=rate,
                 eta=eta,
-                retries=activity.retries if activity is not None else 0,
-                rate_limited=activity.rate_limited if activity is not None else 0,
+                retries=activity.retries,
+                rate_limited=activity.rate_limited,
                 rejected=self._counts[BulkOutcome.REJECTED],
                 failed=failed,
                 finished=finished,
-            )
+            ),
         )
 
-    def _activity(self) -> EngineCounters | None:
-        if self._counters is None or self._before is None:
-            return None
-        return self._counters.since(self._before)
+    def _call_back(self, name: str, event: Any) -> None:
+        """Call the user's `name` callback with `event`; one that raises is not called again.
+
+        A callback's bug must not abort the run (the records in flight would be cancelled, and
+        the rest unsent), nor be silent: it is logged once, with its traceback, at WARNING.
+        """
+        callback = getattr(self, f"_{name}")
+        try:
+            callback(event)
+        except Exception:
+            setattr(self, f"_{name}", None)
+            logger.warning(
+                "%s: the %s callback raised; the run goes on without calling it again",
+                self._resource,
+                name,
+                exc_info=True,
+            )
+
+    def _activity(self) -> EngineCounters:
+        return self._counters
 
     def _report(self) -> BulkReport:
         activity = self._activity()
@@ -554,13 +641,17 @@ class BulkRun:
             resource=self._resource,
             total=self._read,
             counts=counts,
-            retries=activity.retries if activity is not None else 0,
-            rate_limited=activity.rate_limited if activity is not None else 0,
+            retries=activity.retries,
+            rate_limited=activity.rate_limited,
             elapsed=time.monotonic() - self._started,
             resumed_from=self._resume.position if self._resume is not None else 0,
             dead_letter=dead_letter.path if dead_letter is not None and dead_letter.kept else None,
-            dead_lettered=not_done - self._unwritten if dead_letter is not None else 0,
+            dead_lettered=(
+                not_done - self._unwritten
+                if dead_letter is not None or self._dead_letter_sink is not None
+                else 0
+            ),
             stopped=self._stopped,
             file_error=self._file_error,
-            rules=self._local_rules + (activity.rules if activity is not None else Counter()),
+            rules=self._local_rules + activity.rules,
         )

@@ -32,6 +32,7 @@ from attrs import frozen
 
 from shopbridge.core._errors import InputError
 from shopbridge.core._exact_json import DuplicateKeyError, loads_exact
+from shopbridge.core.bulk._records import record_of, rows_of
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -83,6 +84,8 @@ class InputItem:
     record: Any = None
     problem: str | None = None
     raw: bytes | None = None
+    missing: tuple[str, ...] = ()
+    """The row's fields read as missing (NaN, NaT, None), in words, for its messages."""
 
 
 def strip_dead_letter(record: Any) -> tuple[Any, str | None]:
@@ -200,20 +203,22 @@ async def items_from(
             if file is not sys.stdin.buffer:
                 file.close()
         return
+    rows: Any = rows_of(records)  # a DataFrame's rows, not its column names
     position = 0
-    if isinstance(records, AsyncIterable):
-        async for record in records:
+    if isinstance(rows, AsyncIterable):
+        async for record in rows:
             yield _item(position, record)
             position += 1
         return
-    for record in records:
+    for record in rows:
         yield _item(position, record)
         position += 1
 
 
 def _item(position: int, record: Any) -> InputItem:
     record, problem = strip_dead_letter(record)
-    return InputItem(position=position, record=record, problem=problem)
+    record, missing = record_of(record)
+    return InputItem(position=position, record=record, problem=problem, missing=missing)
 
 
 async def _batched_in_thread(items: Iterator[InputItem]) -> AsyncIterator[InputItem]:

@@ -155,7 +155,6 @@ def push(
         scope=api.scope,
         to_json=record_json,
         key_of=key_of,
-        counters=api.counters,
         options=options,
         with_position=True,
         redactor=api.redactor,
