@@ -7,9 +7,13 @@ from click.testing import CliRunner
 
 from shopbridge import KANAL_TABLE, KARLA_TABLE, DecisionTable
 from shopbridge.cli._commands import main
+from shopbridge.kanal import KANAL_MESSAGING_TABLE
 
 
-@pytest.mark.parametrize(("api", "table"), [("kanal", KANAL_TABLE), ("karla", KARLA_TABLE)])
+@pytest.mark.parametrize(
+    ("api", "table"),
+    [("kanal", KANAL_TABLE), ("kanal-messaging", KANAL_MESSAGING_TABLE), ("karla", KARLA_TABLE)],
+)
 def test_table_prints_the_decision_table_as_markdown(api: str, table: DecisionTable) -> None:
     result = CliRunner().invoke(main, ["table", api])
     assert result.exit_code == 0
@@ -19,7 +23,7 @@ def test_table_prints_the_decision_table_as_markdown(api: str, table: DecisionTa
 def test_table_of_an_unknown_api_is_a_usage_error() -> None:
     result = CliRunner().invoke(main, ["table", "shopify"])
     assert result.exit_code == 2
-    assert "'shopify' is not one of 'kanal', 'karla'" in result.output
+    assert "'shopify' is not one of 'kanal', 'kanal-messaging', 'karla'" in result.output
 
 
 def test_quickstart_calls_every_endpoint_and_prints_each_verdict() -> None:

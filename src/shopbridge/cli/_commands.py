@@ -54,16 +54,18 @@ def quickstart() -> None:
 
 
 @main.command()
-@click.argument("api", type=click.Choice(["kanal", "karla"]))
+@click.argument("api", type=click.Choice(["kanal", "kanal-messaging", "karla"]))
 def table(api: str) -> None:
-    """Print the decision table of API (kanal or karla), as Markdown.
+    """Print the decision table of API (kanal, kanal-messaging or karla), as Markdown.
 
     Each row: the conditions it matches, the action, whether it is retried, and the reason in
     the API docs' own words. The first matching row wins. The README's copies are this output.
     """
     from shopbridge import KANAL_TABLE, KARLA_TABLE  # noqa: PLC0415 - keep --help quick
+    from shopbridge.kanal import KANAL_MESSAGING_TABLE  # noqa: PLC0415
 
-    click.echo((KANAL_TABLE if api == "kanal" else KARLA_TABLE).to_markdown(), nl=False)
+    tables = {"kanal": KANAL_TABLE, "kanal-messaging": KANAL_MESSAGING_TABLE, "karla": KARLA_TABLE}
+    click.echo(tables[api].to_markdown(), nl=False)
 
 
 @main.command()
