@@ -42,8 +42,11 @@ from shopbridge.kanal import (
     Order,
     OrderRecord,
     OrderUpdate,
+    Sent,
     Shipment,
     ShipmentRecord,
+    Template,
+    Triggered,
     Upserted,
 )
 from shopbridge.karla import (
@@ -330,3 +333,16 @@ def blocking_twins(since: datetime) -> None:
         karla.campaigns.search(segment="default").fetch(2)  # type: ignore[call-arg]
         del shop, renamed, settings, tracking, placed, pages
     Karla("shop", "key", "shop", unknown_fields="drop")  # type: ignore[arg-type]
+
+
+def messaging(kanal: Kanal) -> None:
+    """Kanal's messaging API, blocking: one key, no store; the same derived twins."""
+    templates: list[Template] = kanal.templates.list()
+    sent: Sent = kanal.templates.send(
+        {"template_id": 1236, "phone_number": "+33612345678"}, idempotency_key="send-1"
+    )
+    triggered: Triggered = kanal.automations.trigger("wh-1", {"phone_number": "+33612345678"})
+    report: BulkReport = kanal.templates.push_many("sends.jsonl", key_column="send_id")
+    kanal.templates.send({"template_id": 1236}, check_variables="yes")  # type: ignore[arg-type]
+    kanal.automations.trigger({"phone_number": "+33612345678"})  # type: ignore[call-arg,arg-type]
+    del templates, sent, triggered, report
