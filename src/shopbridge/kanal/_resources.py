@@ -53,10 +53,18 @@ def _upserted(answer: Answer[_T]) -> Upserted[_T]:
         # Surely not the documented record (no JSON object at all): fail at the call, as an
         # eager read would. Only an object that does not fit is left to `record`'s first read.
         return Upserted(
-            record=answer.read(), created=created, verdict=answer.verdict, attempts=answer.attempts
+            record=answer.read(),
+            created=created,
+            verdict=answer.verdict,
+            attempts=answer.attempts,
+            response=answer.reply.response(),
         )
     return Upserted(
-        read=answer.read, created=created, verdict=answer.verdict, attempts=answer.attempts
+        read=answer.read,
+        created=created,
+        verdict=answer.verdict,
+        attempts=answer.attempts,
+        response=answer.reply.response(),
     )
 
 
