@@ -43,6 +43,7 @@ from shopbridge.core.bulk._records import rows_of
 from shopbridge.core.bulk._report import BulkProgress, BulkReport, RecordResult, Settled
 from shopbridge.core.bulk._run import BulkRun
 from shopbridge.core.bulk._sources import InputFormat, check_readable, count_records, items_from
+from shopbridge.core.bulk._stream import ResultStream
 from shopbridge.core.sansio._redaction import NO_REDACTION, Redactor
 
 if TYPE_CHECKING:
@@ -161,8 +162,12 @@ async def push_records(
             total = len(records)
     if not isinstance(records, str | os.PathLike):
         records = rows_of(records)  # at once: what is not records fails before any file opens
+    items = items_from(records, format=format_)
+    on_result = options.get("on_result")
+    if isinstance(on_result, ResultStream):
+        items = on_result.gated(items)  # a `stream_many`: its reader's pace is the run's
     return await run_bulk(
-        items_from(records, format=format_),
+        items,
         handle,
         resource=resource,
         scope=scope,
@@ -172,7 +177,7 @@ async def push_records(
         dead_letter=options.get("dead_letter"),
         checkpoint=options.get("checkpoint"),
         on_progress=options.get("on_progress"),
-        on_result=options.get("on_result"),
+        on_result=on_result,
         total=total,
         max_pending=options.get("max_pending", DEFAULT_MAX_PENDING),
         with_position=with_position,
