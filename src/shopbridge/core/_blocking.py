@@ -48,7 +48,6 @@ from attrs import evolve
 from shopbridge.core._errors import BlockingCallInEventLoopWarning
 from shopbridge.core._feed import FEED_BUFFER, batches, not_a_cursor
 from shopbridge.core._private_loop import PrivateLoop
-from shopbridge.core._twins import BlockingResource
 
 if TYPE_CHECKING:
     import types
@@ -192,7 +191,7 @@ class BlockingFacade(Generic[_A]):
         view._finalizer = None
         view._lock = threading.Lock()
         for name, value in vars(view).items():
-            if isinstance(value, BlockingResource):
+            if getattr(value, "_facade", None) is self:  # a blocking resource of this client
                 resource = copy.copy(value)
                 resource._facade = view
                 setattr(view, name, resource)

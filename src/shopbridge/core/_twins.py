@@ -1,4 +1,4 @@
-"""Blocking methods derived from async ones: `Twin`, `blocking`, `blocking_feed`, `blocking_iter`.
+"""Blocking methods derived from async ones: `Twin`, `blocking`, `blocking_feed`.
 
 A blocking resource declares each method once, from the async method it mirrors; the twin
 runs it on its client's event loop (`shopbridge.core._blocking.BlockingFacade`) and keeps its
@@ -11,33 +11,12 @@ import inspect
 import operator
 import types
 from collections.abc import Awaitable, Callable
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    ClassVar,
-    Concatenate,
-    Generic,
-    ParamSpec,
-    Self,
-    TypeVar,
-    overload,
-)
+from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 if TYPE_CHECKING:
-    from types import TracebackType
-
     from shopbridge.core._blocking import BlockingFacade
-    from shopbridge.core.bulk._report import BulkReport, RecordResult
-    from shopbridge.core.bulk._stream import ResultStream
 
-__all__ = [
-    "BlockingResource",
-    "BlockingResultStream",
-    "Twin",
-    "blocking",
-    "blocking_feed",
-    "blocking_iter",
-]
+__all__ = ["BlockingResource", "Twin", "blocking", "blocking_feed"]
 
 _R = TypeVar("_R")
 _P = ParamSpec("_P")
@@ -192,106 +171,4 @@ def blocking_feed(method: Callable[Concatenate[Any, _P], Awaitable[_R]]) -> Twin
         _run_fed,
         note="A sync iterable is read in the caller's thread; ``on_progress`` is called on the "
         "client's event-loop thread.",
-    )
-
-
-class BlockingResultStream:
-    """A `ResultStream` read from blocking code: each `RecordResult`, in input order.
-
-    Each ``next()`` is one call on the client's event loop, which runs the push until the next
-    result is settled (on a loop of its own thread, the push goes on meanwhile, a few results
-    ahead at most). After the last result, `report` is the run's `BulkReport`. Use it in a
-    ``with`` block (or call `close`) to cancel the run when leaving early::
-
-        with kanal.orders.stream_many("orders.jsonl") as results:
-            for result in results:
-                mark_synced(result.position, result.done)
-        print(results.report.counts)
-    """
-
-    report: BulkReport | None
-    """The run's report, once the iteration has ended (``None`` before)."""
-
-    def __init__(self, facade: BlockingFacade[Any], start: Callable[[Any], ResultStream]) -> None:
-        self.report = None
-        self._facade = facade
-        self._start = start
-        self._results: ResultStream | None = None
-        self._ended = False
-
-    def __iter__(self) -> Self:
-        return self
-
-    def __next__(self) -> RecordResult:
-        if self._ended:
-            raise StopIteration
-        results = self._results
-        if results is None:
-            results = self._results = self._facade._call(self._started)
-
-        async def step(_client: Any) -> tuple[bool, Any]:
-            # StopAsyncIteration must not end a task (asyncio refuses it as a result).
-            try:
-                return True, await results.__anext__()
-            except StopAsyncIteration:
-                return False, None
-
-        try:
-            more, result = self._facade._call(step)
-        except BaseException:
-            self._ended = True
-            raise
-        if not more:
-            self._ended = True
-            self.report = results.report
-            raise StopIteration
-        return result  # type: ignore[no-any-return]
-
-    async def _started(self, client: Any) -> ResultStream:
-        return self._start(client)
-
-    def close(self) -> None:
-        """Cancel the run if it is still going (idempotent)."""
-        results, self._ended = self._results, True
-        if results is not None and results.report is None and not self._facade.closed:
-            self._facade._call(lambda _client: results.aclose())
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-def _run_iter(
-    resource: BlockingResource,
-    method: Callable[..., ResultStream],
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-) -> BlockingResultStream:
-    target = operator.attrgetter(resource._name)
-    return BlockingResultStream(
-        resource._facade, lambda client: method(target(client), *args, **kwargs)
-    )
-
-
-def blocking_iter(
-    method: Callable[Concatenate[Any, _P], ResultStream],
-) -> Twin[_P, BlockingResultStream]:
-    """The blocking twin of a ``stream_many``: a plain iterator of its results.
-
-    Its records are read on the client's event loop: a path or a list (any collection) is
-    safe; a database cursor bound to its thread should be read into a list first.
-    """
-    return Twin(
-        method,
-        _run_iter,
-        returns="BlockingResultStream",
-        note="Pass a path or a list: the records are read on the client's event-loop thread, "
-        "and ``on_result`` / ``on_progress`` are called there.",
     )

@@ -15,7 +15,8 @@ import functools
 from typing import Unpack
 
 from shopbridge.core._blocking import BlockingFacade
-from shopbridge.core._twins import BlockingResource, blocking, blocking_feed, blocking_iter
+from shopbridge.core._twins import BlockingResource, blocking, blocking_feed
+from shopbridge.core.bulk._stream import blocking_iter
 from shopbridge.kanal._client import AsyncKanal, KanalOptions, settings
 from shopbridge.kanal._messaging.sync import Account, Automations, Messages, Templates
 from shopbridge.kanal._resources import AsyncCheckouts, AsyncCustomers, AsyncOrders, AsyncShipments

@@ -1,5 +1,7 @@
 """`ResultStream`: a bulk push's per-record results as an async iterator, while the push runs.
 
+And its blocking twin, `BlockingResultStream`, which `blocking_iter` derives.
+
 The push runs in a task of its own; its ``on_result`` puts each `RecordResult` on an anyio
 memory stream, which the consumer reads in input order. Memory stays bounded without dropping
 a result: while `buffer` results wait unread, the run reads no further record (`gated`), so the
@@ -11,10 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import math
-from typing import TYPE_CHECKING, Any, Self
+import operator
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Self
 
 import anyio
 from anyio import EndOfStream, create_memory_object_stream
+
+from shopbridge.core._twins import BlockingResource, Twin
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -22,10 +27,19 @@ if TYPE_CHECKING:
 
     from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
+    from shopbridge.core._blocking import BlockingFacade
     from shopbridge.core.bulk._report import BulkReport, RecordResult
     from shopbridge.core.bulk._sources import InputItem
 
-__all__ = ["DEFAULT_BUFFER", "ResultStream", "stream_results"]
+__all__ = [
+    "DEFAULT_BUFFER",
+    "BlockingResultStream",
+    "ResultStream",
+    "blocking_iter",
+    "stream_results",
+]
+
+_P = ParamSpec("_P")
 
 DEFAULT_BUFFER = 16
 """Results that may wait unread before the run stops reading records."""
@@ -155,3 +169,105 @@ def stream_results(
     rest = dict(options)
     own = rest.pop("on_result", None)
     return ResultStream(lambda sink: push_many(records, **rest, on_result=sink), on_result=own)
+
+
+class BlockingResultStream:
+    """A `ResultStream` read from blocking code: each `RecordResult`, in input order.
+
+    Each ``next()`` is one call on the client's event loop, which runs the push until the next
+    result is settled (on a loop of its own thread, the push goes on meanwhile, a few results
+    ahead at most). After the last result, `report` is the run's `BulkReport`. Use it in a
+    ``with`` block (or call `close`) to cancel the run when leaving early::
+
+        with kanal.orders.stream_many("orders.jsonl") as results:
+            for result in results:
+                mark_synced(result.position, result.done)
+        print(results.report.counts)
+    """
+
+    report: BulkReport | None
+    """The run's report, once the iteration has ended (``None`` before)."""
+
+    def __init__(self, facade: BlockingFacade[Any], start: Callable[[Any], ResultStream]) -> None:
+        self.report = None
+        self._facade = facade
+        self._start = start
+        self._results: ResultStream | None = None
+        self._ended = False
+
+    def __iter__(self) -> Self:
+        return self
+
+    def __next__(self) -> RecordResult:
+        if self._ended:
+            raise StopIteration
+        results = self._results
+        if results is None:
+            results = self._results = self._facade._call(self._started)
+
+        async def step(_client: Any) -> tuple[bool, Any]:
+            # StopAsyncIteration must not end a task (asyncio refuses it as a result).
+            try:
+                return True, await results.__anext__()
+            except StopAsyncIteration:
+                return False, None
+
+        try:
+            more, result = self._facade._call(step)
+        except BaseException:
+            self._ended = True
+            raise
+        if not more:
+            self._ended = True
+            self.report = results.report
+            raise StopIteration
+        return result  # type: ignore[no-any-return]
+
+    async def _started(self, client: Any) -> ResultStream:
+        return self._start(client)
+
+    def close(self) -> None:
+        """Cancel the run if it is still going (idempotent)."""
+        results, self._ended = self._results, True
+        if results is not None and results.report is None and not self._facade.closed:
+            self._facade._call(lambda _client: results.aclose())
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _run_iter(
+    resource: BlockingResource,
+    method: Callable[..., ResultStream],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> BlockingResultStream:
+    target = operator.attrgetter(resource._name)
+    return BlockingResultStream(
+        resource._facade, lambda client: method(target(client), *args, **kwargs)
+    )
+
+
+def blocking_iter(
+    method: Callable[Concatenate[Any, _P], ResultStream],
+) -> Twin[_P, BlockingResultStream]:
+    """The blocking twin of a ``stream_many``: a plain iterator of its results.
+
+    Its records are read on the client's event loop: a path or a list (any collection) is
+    safe; a database cursor bound to its thread should be read into a list first.
+    """
+    return Twin(
+        method,
+        _run_iter,
+        returns="BlockingResultStream",
+        note="Pass a path or a list: the records are read on the client's event-loop thread, "
+        "and ``on_result`` / ``on_progress`` are called there.",
+    )
