@@ -52,6 +52,7 @@ PUBLIC: dict[str, list[str]] = {
         "RequestError",
         "RequestFacts",
         "RequestFailedError",
+        "Response",
         "RetryPolicy",
         "Rule",
         "ShopbridgeError",

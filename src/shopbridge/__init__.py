@@ -46,6 +46,7 @@ if TYPE_CHECKING:
         ValidationError,
     )
     from shopbridge.core._otel import Telemetry
+    from shopbridge.core._requests import Response
     from shopbridge.core.bulk._push import PushOptions
     from shopbridge.core.bulk._report import (
         BulkOutcome,
@@ -119,6 +120,7 @@ __all__ = [
     "RequestError",
     "RequestFacts",
     "RequestFailedError",
+    "Response",
     "RetryPolicy",
     "Rule",
     "ShopbridgeError",
@@ -140,6 +142,7 @@ __all__ = [
 _MODULES: dict[str, tuple[str, ...]] = {
     "shopbridge.core._attempts": ("AttemptEvent",),
     "shopbridge.core._otel": ("Telemetry",),
+    "shopbridge.core._requests": ("Response",),
     "shopbridge.core._errors": (
         "BlockingCallInEventLoopWarning",
         "CheckpointError",

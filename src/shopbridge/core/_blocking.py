@@ -24,13 +24,12 @@ Either way the facade:
 from __future__ import annotations
 
 import asyncio
-import itertools
+import copy
 import os
 import sys
 import threading
 import warnings
 import weakref
-from collections.abc import Iterable, Mapping
 from concurrent.futures import Future
 from contextlib import AbstractAsyncContextManager
 from typing import (
@@ -44,14 +43,18 @@ from typing import (
 
 from anyio import BrokenResourceError, ClosedResourceError, create_memory_object_stream
 from anyio.from_thread import BlockingPortal
+from attrs import evolve
 
 from shopbridge.core._errors import BlockingCallInEventLoopWarning
+from shopbridge.core._feed import FEED_BUFFER, batches, not_a_cursor
 from shopbridge.core._private_loop import PrivateLoop
 
 if TYPE_CHECKING:
     import types
-    from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+    from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
     from types import TracebackType
+
+    from shopbridge.core.sansio._policy import RetryPolicy
 
 __all__ = ["BlockingFacade"]
 
@@ -59,11 +62,6 @@ _A = TypeVar("_A", bound=AbstractAsyncContextManager[Any])
 _R = TypeVar("_R")
 _P = ParamSpec("_P")
 
-
-_FEED_BATCH = 256
-"""Records handed from the caller's thread to the portal's loop at a time."""
-_FEED_BUFFER = 4
-"""Batches the portal's loop may hold before the caller's thread waits: bounded memory."""
 
 _ABANDONED_AFTER_FORK: list[object] = []
 """What a forked child inherited from its parent's loops: never closed, never collected."""
@@ -148,6 +146,69 @@ class BlockingFacade(Generic[_A]):
         self._finalizer: weakref.finalize[[_Running[_A]], BlockingFacade[_A]] | None = None
         self._closed = False
         self._warned = False
+        self._root: BlockingFacade[_A] | None = None
+        self._options: tuple[Mapping[str, Any], ...] = ()
+        self._async_view: tuple[_A, _A] | None = None
+
+    retry: RetryPolicy
+    """The retry policy of this client's calls."""
+
+    def with_options(
+        self, *, retry: RetryPolicy | None = None, timeout: float | None = None
+    ) -> Self:
+        """A view of this client with another retry policy or attempt timeout, for some calls.
+
+        Every call of the view runs on the async client's ``with_options(...)`` view, on this
+        client's event loop: it shares the session, the pacer and the counters, costs no
+        connection, and closing it closes nothing (close the client itself, which closes its
+        views)::
+
+            patient = kanal.with_options(retry=RetryPolicy(max_attempts=20, deadline=600))
+            patient.orders.upsert(order)
+
+        Args:
+            retry: the retry policy of the view's calls (default: this client's).
+            timeout: the time limit of each attempt, in seconds (``RetryPolicy.attempt_timeout``).
+        """
+        policy = retry if retry is not None else self.retry
+        if timeout is not None:
+            policy = evolve(policy, attempt_timeout=timeout)
+        view = self._view(retry=retry, timeout=timeout)
+        view.retry = policy
+        return view
+
+    def _view(self, **options: Any) -> Self:
+        """A view whose calls run on ``async_client.with_options(**options)``.
+
+        It shares its root's event loop, async client and session: it starts, forks and closes
+        with its root, and closing the view closes nothing.
+        """
+        view = copy.copy(self)
+        view._root = self._root or self
+        view._options = (*self._options, options)
+        view._async_view = None
+        view._running = None
+        view._finalizer = None
+        view._lock = threading.Lock()
+        for name, value in vars(view).items():
+            if getattr(value, "_facade", None) is self:  # a blocking resource of this client
+                resource = copy.copy(value)
+                resource._facade = view
+                setattr(view, name, resource)
+        return view
+
+    def _client_of(self, client: _A) -> _A:
+        """`client` (the root's async client) as this facade's calls see it."""
+        if self._root is None:
+            return client
+        cached = self._async_view
+        if cached is not None and cached[0] is client:
+            return cached[1]
+        view = client
+        for options in self._options:
+            view = view.with_options(**options)  # type: ignore[attr-defined]
+        self._async_view = (client, view)
+        return view
 
     def __enter__(self) -> Self:
         self._running_now()
@@ -163,11 +224,16 @@ class BlockingFacade(Generic[_A]):
 
     @property
     def closed(self) -> bool:
-        """Whether `close()` was called."""
-        return self._closed
+        """Whether `close()` was called (on a `with_options` view: on its client)."""
+        return self._closed if self._root is None else self._root.closed
 
     def close(self) -> None:
-        """Close the async client and stop its event loop (idempotent)."""
+        """Close the async client and stop its event loop (idempotent).
+
+        A `with_options` view closes nothing: its loop and session are its client's.
+        """
+        if self._root is not None:
+            return
         with self._lock:
             self._closed = True
             finalizer, self._finalizer = self._finalizer, None
@@ -178,9 +244,11 @@ class BlockingFacade(Generic[_A]):
     def _started(self) -> tuple[PrivateLoop, _A]:
         """Start the client (once) and return its event loop and its async client."""
         running = self._running_now()
-        return running.loop, running.client
+        return running.loop, self._client_of(running.client)
 
     def _running_now(self) -> _Running[_A]:
+        if self._root is not None:
+            return self._root._running_now()
         running = self._running
         if running is not None and running.pid == os.getpid():
             return running  # the common case, without the lock
@@ -234,6 +302,8 @@ class BlockingFacade(Generic[_A]):
 
     def _portal(self, running: _Running[_A]) -> BlockingPortal:
         """The portal of `running`'s loop, moving the loop to its own thread on first use."""
+        if self._root is not None:
+            return self._root._portal(running)
         portal = running.portal
         if portal is None:
             with self._lock:
@@ -268,7 +338,7 @@ class BlockingFacade(Generic[_A]):
     def _call(self, call: Callable[[_A], Awaitable[_R]]) -> _R:
         """Run ``await call(async_client)`` on the client's event loop and return its result."""
         running = self._running_now()
-        client = running.client
+        client = self._client_of(running.client)
         result = self._run_here(running, lambda: call(client))
         if result is not _NOT_RUN:
             return result
@@ -295,18 +365,18 @@ class BlockingFacade(Generic[_A]):
         if isinstance(records, str | os.PathLike) or hasattr(records, "__aiter__"):
             return self._call(lambda client: call(client, records, None))
         size = len(records) if hasattr(records, "__len__") else None
-        if _not_a_cursor(records):
+        if not_a_cursor(records):
             # A DataFrame (whose iteration gives its column names), a mapping, an int: the
             # runner reads the one by its rows, refuses the others with what to pass instead.
             return self._call(lambda client: call(client, records, size))
         running = self._running_now()
-        client = running.client
+        client = self._client_of(running.client)
         result = self._run_here(running, lambda: call(client, records, size))
         if result is not _NOT_RUN:
             return result
         portal = self._portal(running)
         send, receive = create_memory_object_stream[list[Any] | Exception](
-            max_buffer_size=_FEED_BUFFER
+            max_buffer_size=FEED_BUFFER
         )
 
         async def fed() -> AsyncIterator[Any]:
@@ -327,7 +397,7 @@ class BlockingFacade(Generic[_A]):
 
         future = portal.start_task_soon(run, client)
         try:
-            for batch in _batches(records):
+            for batch in batches(records):
                 try:
                     portal.call(send.send, batch)
                 except (BrokenResourceError, ClosedResourceError):
@@ -348,34 +418,6 @@ class BlockingFacade(Generic[_A]):
             BlockingCallInEventLoopWarning,
             stacklevel=_caller_level(),
         )
-
-
-def _not_a_cursor(records: Any) -> bool:
-    """Whether `records` is not an iterable of records to read here (duck-typed)."""
-    return (
-        hasattr(records, "columns")
-        or hasattr(records, "schema")
-        or isinstance(records, Mapping)
-        or not isinstance(records, Iterable)
-    )
-
-
-def _batches(records: Iterable[Any]) -> Iterator[list[Any] | Exception]:
-    """`records` in lists of `_FEED_BATCH`; the exception, last, if iterating them raised."""
-    iterator = iter(records)
-    while True:
-        batch: list[Any] = []
-        try:
-            for record in itertools.islice(iterator, _FEED_BATCH):
-                batch.append(record)  # noqa: PERF402 - one by one: what came before the raise is kept
-        except Exception as exc:  # noqa: BLE001 - handed to the run, which raises it
-            if batch:
-                yield batch  # read before it raised: sent like any
-            yield exc
-            return
-        if not batch:
-            return
-        yield batch
 
 
 _FACADE_FILES = frozenset(

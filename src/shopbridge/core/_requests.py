@@ -14,7 +14,7 @@ from attrs import define, field, frozen
 
 from shopbridge.core.sansio._verdict import Verdict
 
-__all__ = ["EngineCounters", "Reply", "Request", "request_id_of"]
+__all__ = ["EngineCounters", "Reply", "Request", "Response", "request_id_of"]
 
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid")
 
@@ -81,6 +81,31 @@ class Reply:
     def request_id(self) -> str | None:
         """The server's request id, if it sent one."""
         return request_id_of(self.headers)
+
+    def response(self) -> Response:
+        """The raw answer as a plain value, to keep beside the result it gave."""
+        return Response(
+            status=self.status, headers=dict(self.headers.items()), request_id=self.request_id
+        )
+
+
+@frozen(kw_only=True)
+class Response:
+    """The raw answer of a call that succeeded: what a caller may log or keep beside its result.
+
+    A plain value that pickles and compares: `headers` is a copy in a `dict` (a repeated
+    header keeps its last value), never the transport's own multidict.
+
+    Attributes:
+        status: the HTTP status.
+        headers: the response headers.
+        request_id: the server's request id (``X-Request-Id`` and its kin), or ``None`` when
+            it sent none.
+    """
+
+    status: int
+    headers: Mapping[str, str] = field(repr=False)
+    request_id: str | None
 
 
 @define(kw_only=True)

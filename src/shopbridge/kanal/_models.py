@@ -23,6 +23,7 @@ from attrs import field, frozen
 from attrs.exceptions import FrozenInstanceError
 
 if TYPE_CHECKING:
+    from shopbridge.core._requests import Response
     from shopbridge.core.sansio._verdict import Verdict
 
 __all__ = [
@@ -248,13 +249,18 @@ class Upserted(Generic[_T]):
             update of the record this call itself created.
         verdict: the decision-table verdict of the attempt that succeeded.
         attempts: attempts made.
+        response: the raw answer (status, headers, request id); ``None`` when built by hand.
+            It pickles with the result but takes no part in ``==``, hashing or repr: two
+            upserts of equal records compare equal although their headers (a date, a request
+            id) differ.
     """
 
-    __slots__ = ("_read", "_record", "attempts", "created", "verdict")
+    __slots__ = ("_read", "_record", "attempts", "created", "response", "verdict")
 
     created: bool | None
     verdict: Verdict
     attempts: int
+    response: Response | None
     _record: Any
     _read: Callable[[], _T] | None
 
@@ -266,6 +272,7 @@ class Upserted(Generic[_T]):
         verdict: Verdict,
         attempts: int = 1,
         read: Callable[[], _T] | None = None,
+        response: Response | None = None,
     ) -> None:
         if record is _UNREAD and read is None:
             msg = "Upserted needs its record, or how to read it"
@@ -276,6 +283,7 @@ class Upserted(Generic[_T]):
         setattr_(self, "created", created)
         setattr_(self, "verdict", verdict)
         setattr_(self, "attempts", attempts)
+        setattr_(self, "response", response)
 
     @property
     def record(self) -> _T:
@@ -325,7 +333,7 @@ class Upserted(Generic[_T]):
 
     def __reduce__(self) -> tuple[Any, ...]:
         # The reader holds the client's answer: a pickle carries the record read from it.
-        return (_rebuild_upserted, self._values())
+        return (_rebuild_upserted, (*self._values(), self.response))
 
 
 def _rebuild_upserted(
@@ -333,5 +341,8 @@ def _rebuild_upserted(
     created: bool | None,  # noqa: FBT001 - pickle passes the values by position
     verdict: Verdict,
     attempts: int,
+    response: Response | None = None,
 ) -> Upserted[_T]:
-    return Upserted(record=record, created=created, verdict=verdict, attempts=attempts)
+    return Upserted(
+        record=record, created=created, verdict=verdict, attempts=attempts, response=response
+    )

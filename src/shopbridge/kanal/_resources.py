@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar, Unpack
 
+from shopbridge.core.bulk._stream import stream_results
 from shopbridge.kanal import _bulk as bulk
 from shopbridge.kanal._endpoints import (
     CHECKOUT_UPDATE,
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from shopbridge.core._endpoint import Answer, Api
     from shopbridge.core.bulk._push import PushOptions, Records
     from shopbridge.core.bulk._report import BulkReport
+    from shopbridge.core.bulk._stream import ResultStream
     from shopbridge.kanal._models import (
         Checkout,
         CheckoutRecord,
@@ -53,10 +55,18 @@ def _upserted(answer: Answer[_T]) -> Upserted[_T]:
         # Surely not the documented record (no JSON object at all): fail at the call, as an
         # eager read would. Only an object that does not fit is left to `record`'s first read.
         return Upserted(
-            record=answer.read(), created=created, verdict=answer.verdict, attempts=answer.attempts
+            record=answer.read(),
+            created=created,
+            verdict=answer.verdict,
+            attempts=answer.attempts,
+            response=answer.reply.response(),
         )
     return Upserted(
-        read=answer.read, created=created, verdict=answer.verdict, attempts=answer.attempts
+        read=answer.read,
+        created=created,
+        verdict=answer.verdict,
+        attempts=answer.attempts,
+        response=answer.reply.response(),
     )
 
 
@@ -95,6 +105,24 @@ class AsyncOrders(_Resource):
         handle = bulk.upsert_handler(self.upsert)
         return await bulk.push(self._api, orders, handle, resource="orders", options=options)
 
+    def stream_many(self, orders: Records, **options: Unpack[PushOptions]) -> ResultStream:
+        """`push_many`, as an async iterator of each record's `RecordResult`, in input order.
+
+        The push runs while the results are read; a slow reader slows it (at most a few
+        results wait unread), none is dropped. Once the iteration ends, the iterator's
+        ``report`` is the `BulkReport`; an error of the run is raised by the last ``anext``.
+        Read it inside ``async with`` to cancel the run when leaving early::
+
+            async with kanal.orders.stream_many(rows) as results:
+                async for result in results:
+                    mark_synced(result.position, result.done)
+
+        Args:
+            orders: what `push_many` takes.
+            **options: see `PushOptions`; an ``on_result`` given is called too.
+        """
+        return stream_results(self.push_many, orders, options)
+
     async def update(
         self, external_id: str, changes: OrderUpdate | Mapping[str, Any]
     ) -> OrderRecord:
@@ -119,6 +147,24 @@ class AsyncCheckouts(_Resource):
         """Upsert every checkout of a stream; see `AsyncOrders.push_many`."""
         handle = bulk.upsert_handler(self.upsert)
         return await bulk.push(self._api, checkouts, handle, resource="checkouts", options=options)
+
+    def stream_many(self, checkouts: Records, **options: Unpack[PushOptions]) -> ResultStream:
+        """`push_many`, as an async iterator of each record's `RecordResult`, in input order.
+
+        The push runs while the results are read; a slow reader slows it (at most a few
+        results wait unread), none is dropped. Once the iteration ends, the iterator's
+        ``report`` is the `BulkReport`; an error of the run is raised by the last ``anext``.
+        Read it inside ``async with`` to cancel the run when leaving early::
+
+            async with kanal.checkouts.stream_many(rows) as results:
+                async for result in results:
+                    mark_synced(result.position, result.done)
+
+        Args:
+            checkouts: what `push_many` takes.
+            **options: see `PushOptions`; an ``on_result`` given is called too.
+        """
+        return stream_results(self.push_many, checkouts, options)
 
     async def update(
         self, external_id: str, changes: CheckoutUpdate | Mapping[str, Any]
@@ -147,6 +193,24 @@ class AsyncCustomers(_Resource):
         """Upsert every customer of a stream; see `AsyncOrders.push_many`."""
         handle = bulk.upsert_handler(self.upsert)
         return await bulk.push(self._api, customers, handle, resource="customers", options=options)
+
+    def stream_many(self, customers: Records, **options: Unpack[PushOptions]) -> ResultStream:
+        """`push_many`, as an async iterator of each record's `RecordResult`, in input order.
+
+        The push runs while the results are read; a slow reader slows it (at most a few
+        results wait unread), none is dropped. Once the iteration ends, the iterator's
+        ``report`` is the `BulkReport`; an error of the run is raised by the last ``anext``.
+        Read it inside ``async with`` to cancel the run when leaving early::
+
+            async with kanal.customers.stream_many(rows) as results:
+                async for result in results:
+                    mark_synced(result.position, result.done)
+
+        Args:
+            customers: what `push_many` takes.
+            **options: see `PushOptions`; an ``on_result`` given is called too.
+        """
+        return stream_results(self.push_many, customers, options)
 
     async def delete_many(self, customers: Records, **options: Unpack[PushOptions]) -> BulkReport:
         """Erase every customer of a stream (GDPR); see `AsyncOrders.push_many`.
@@ -177,3 +241,21 @@ class AsyncShipments(_Resource):
         """Upsert every shipment of a stream; see `AsyncOrders.push_many`."""
         handle = bulk.upsert_handler(self.upsert)
         return await bulk.push(self._api, shipments, handle, resource="shipments", options=options)
+
+    def stream_many(self, shipments: Records, **options: Unpack[PushOptions]) -> ResultStream:
+        """`push_many`, as an async iterator of each record's `RecordResult`, in input order.
+
+        The push runs while the results are read; a slow reader slows it (at most a few
+        results wait unread), none is dropped. Once the iteration ends, the iterator's
+        ``report`` is the `BulkReport`; an error of the run is raised by the last ``anext``.
+        Read it inside ``async with`` to cancel the run when leaving early::
+
+            async with kanal.shipments.stream_many(rows) as results:
+                async for result in results:
+                    mark_synced(result.position, result.done)
+
+        Args:
+            shipments: what `push_many` takes.
+            **options: see `PushOptions`; an ``on_result`` given is called too.
+        """
+        return stream_results(self.push_many, shipments, options)

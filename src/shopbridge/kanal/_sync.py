@@ -16,6 +16,7 @@ from typing import Unpack
 
 from shopbridge.core._blocking import BlockingFacade
 from shopbridge.core._twins import BlockingResource, blocking, blocking_feed
+from shopbridge.core.bulk._stream import blocking_iter
 from shopbridge.kanal._client import AsyncKanal, KanalOptions, settings
 from shopbridge.kanal._messaging.sync import Account, Automations, Messages, Templates
 from shopbridge.kanal._resources import AsyncCheckouts, AsyncCustomers, AsyncOrders, AsyncShipments
@@ -30,6 +31,7 @@ class Orders(BlockingResource):
     upsert = blocking(AsyncOrders.upsert)
     update = blocking(AsyncOrders.update)
     push_many = blocking_feed(AsyncOrders.push_many)
+    stream_many = blocking_iter(AsyncOrders.stream_many)
 
 
 class Checkouts(BlockingResource):
@@ -39,6 +41,7 @@ class Checkouts(BlockingResource):
     upsert = blocking(AsyncCheckouts.upsert)
     update = blocking(AsyncCheckouts.update)
     push_many = blocking_feed(AsyncCheckouts.push_many)
+    stream_many = blocking_iter(AsyncCheckouts.stream_many)
 
 
 class Customers(BlockingResource):
@@ -48,6 +51,7 @@ class Customers(BlockingResource):
     upsert = blocking(AsyncCustomers.upsert)
     delete = blocking(AsyncCustomers.delete)
     push_many = blocking_feed(AsyncCustomers.push_many)
+    stream_many = blocking_iter(AsyncCustomers.stream_many)
     delete_many = blocking_feed(AsyncCustomers.delete_many)
 
 
@@ -57,6 +61,7 @@ class Shipments(BlockingResource):
     twin_of = AsyncShipments
     upsert = blocking(AsyncShipments.upsert)
     push_many = blocking_feed(AsyncShipments.push_many)
+    stream_many = blocking_iter(AsyncShipments.stream_many)
 
 
 class Kanal(BlockingFacade[AsyncKanal]):

@@ -19,6 +19,7 @@ from typing import Any, Generic, Literal, TypeAlias, TypeVar
 
 from attrs import field, frozen
 
+from shopbridge.core._requests import Response
 from shopbridge.core.sansio._verdict import Verdict
 
 __all__ = [
@@ -274,12 +275,16 @@ class Created(Generic[_T]):
             `ConflictError` instead, never this.
         verdict: the decision-table verdict of the attempt that settled it.
         attempts: attempts made.
+        response: the raw answer (status, headers, request id); ``None`` when built by hand.
+            It takes no part in ``==`` and hashing (two creates of equal records compare
+            equal although their headers differ).
     """
 
     record: _T | None
     already_existed: bool
     verdict: Verdict
     attempts: int = 1
+    response: Response | None = field(default=None, eq=False, repr=False)
 
     @property
     def created(self) -> bool:

@@ -98,13 +98,18 @@ def created(answer: Answer[_T]) -> Created[_T]:
     """A create's result: its record, or "already existed" (a retried create that met 409)."""
     if answer.verdict.action is Action.ALREADY_EXISTED:
         return Created(
-            record=None, already_existed=True, verdict=answer.verdict, attempts=answer.attempts
+            record=None,
+            already_existed=True,
+            verdict=answer.verdict,
+            attempts=answer.attempts,
+            response=answer.reply.response(),
         )
     return Created(
         record=answer.read(),
         already_existed=False,
         verdict=answer.verdict,
         attempts=answer.attempts,
+        response=answer.reply.response(),
     )
 
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sized
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 
 import anyio.to_thread
 
@@ -43,6 +43,7 @@ from shopbridge.core.bulk._records import rows_of
 from shopbridge.core.bulk._report import BulkProgress, BulkReport, RecordResult, Settled
 from shopbridge.core.bulk._run import BulkRun
 from shopbridge.core.bulk._sources import InputFormat, check_readable, count_records, items_from
+from shopbridge.core.bulk._stream import ResultStream
 from shopbridge.core.sansio._redaction import NO_REDACTION, Redactor
 
 if TYPE_CHECKING:
@@ -71,8 +72,28 @@ DEFAULT_MAX_PENDING = 4096
 DeadLetter = str | os.PathLike[str] | Callable[[dict[str, Any]], object] | list[Any]
 """Where the records not done go: a JSONL path, a callable given each row, or a list."""
 
-Records = str | os.PathLike[str] | Iterable[Any] | AsyncIterable[Any]
-"""What a bulk push reads: a JSONL or CSV path (``-``: stdin), an iterable, an async one."""
+
+class ArrowStream(Protocol):
+    """A table known by the Arrow C stream interface (read with pyarrow, if installed)."""
+
+    def __arrow_c_stream__(self, requested_schema: object = None) -> object: ...
+
+
+class InterchangeTable(Protocol):
+    """A table known by the DataFrame interchange protocol (read with pandas, if installed)."""
+
+    def __dataframe__(
+        self,
+        nan_as_null: bool = False,  # noqa: FBT001, FBT002 - the protocol's signature
+        allow_copy: bool = True,  # noqa: FBT001, FBT002 - the protocol's signature
+    ) -> object: ...
+
+
+Records = (
+    str | os.PathLike[str] | Iterable[Any] | AsyncIterable[Any] | ArrowStream | InterchangeTable
+)
+"""What a bulk push reads: a JSONL or CSV path (``-``: stdin), an iterable, an async one, or a
+table known only by the Arrow C stream interface or the DataFrame interchange protocol."""
 
 
 class PushOptions(TypedDict, total=False):
@@ -159,10 +180,14 @@ async def push_records(
                 total = await anyio.to_thread.run_sync(count_records, records, format_)
         elif isinstance(records, Sized):
             total = len(records)
-    if not isinstance(records, str | os.PathLike):
-        records = rows_of(records)  # at once: what is not records fails before any file opens
+    # Rows at once: what is not records fails before any file opens.
+    readable = records if isinstance(records, str | os.PathLike) else rows_of(records)
+    items = items_from(readable, format=format_)
+    on_result = options.get("on_result")
+    if isinstance(on_result, ResultStream):
+        items = on_result.gated(items)  # a `stream_many`: its reader's pace is the run's
     return await run_bulk(
-        items_from(records, format=format_),
+        items,
         handle,
         resource=resource,
         scope=scope,
@@ -172,7 +197,7 @@ async def push_records(
         dead_letter=options.get("dead_letter"),
         checkpoint=options.get("checkpoint"),
         on_progress=options.get("on_progress"),
-        on_result=options.get("on_result"),
+        on_result=on_result,
         total=total,
         max_pending=options.get("max_pending", DEFAULT_MAX_PENDING),
         with_position=with_position,

@@ -4,7 +4,10 @@ Duck-typed, never imported: shopbridge depends on none of these libraries.
 
 * `rows_of` turns a table into an iterable of mappings, one per row: a polars DataFrame
   (``iter_rows(named=True)``), a pandas one (``itertuples``), an Arrow table or anything that
-  has ``to_arrow`` (``to_batches`` then ``to_pylist``), or ``to_dicts`` / ``to_dict("records")``.
+  has ``to_arrow`` (``to_batches`` then ``to_pylist``), or ``to_dicts`` / ``to_dict("records")``;
+  then anything exposing only the Arrow C stream interface (``__arrow_c_stream__``: read with
+  pyarrow) or only the DataFrame interchange protocol (``__dataframe__``: read with pandas),
+  each a clear `TypeError` when the library that reads it is not installed.
   What is not a stream of records at all (an int, bytes, one mapping) is a `TypeError` that says
   what to pass.
 * `record_of` turns one row into a record: a ``sqlite3.Row`` into a dict, dotted keys nested
@@ -15,7 +18,9 @@ Duck-typed, never imported: shopbridge depends on none of these libraries.
 
 from __future__ import annotations
 
+import importlib
 import math
+import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
@@ -47,10 +52,55 @@ def rows_of(records: Any) -> Any:
         return (row for batch in records.to_batches() for row in batch.to_pylist())
     if hasattr(records, "to_dicts"):
         return records.to_dicts()
+    return _by_protocol(records)
+
+
+def _by_protocol(records: Any) -> Any:
+    """`records` read through a table protocol, or `records` itself when it is iterable."""
+    if hasattr(records, "__arrow_c_stream__"):  # Arrow's C stream interface (PyCapsule)
+        return _arrow_stream_rows(records)
+    if hasattr(records, "__dataframe__"):  # the DataFrame interchange protocol
+        return _pandas_rows(_interchanged(records))
     if not isinstance(records, Iterable) and not hasattr(records, "__aiter__"):
         msg = f"push_many cannot read a {type(records).__name__} as records: {_ACCEPTED}"
         raise TypeError(msg)
     return records
+
+
+def _arrow_stream_rows(records: Any) -> Iterator[dict[str, Any]]:
+    # Imported here, not before: pyarrow is the user's, never a dependency; missing, it fails
+    # at the call (push_many reads its rows at once), not at the first row.
+    pyarrow = _library(
+        "pyarrow", records, "exposes the Arrow C stream interface (__arrow_c_stream__)"
+    )
+    reader = pyarrow.RecordBatchReader.from_stream(records)
+    return (row for batch in reader for row in batch.to_pylist())
+
+
+def _interchanged(records: Any) -> Any:
+    """`records` (a ``__dataframe__`` object) as a pandas DataFrame."""
+    interchange = _library(
+        "pandas.api.interchange",
+        records,
+        "exposes the DataFrame interchange protocol (__dataframe__)",
+    )
+    with warnings.catch_warnings():
+        # pandas 3 deprecates the protocol for producers; reading a table the caller holds
+        # is not for the caller to change, so its warning would be noise here.
+        warnings.filterwarnings("ignore", message=".*Interchange Protocol is deprecated")
+        return interchange.from_dataframe(records)
+
+
+def _library(module: str, records: Any, what: str) -> Any:
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        package = module.split(".", 1)[0]
+        msg = (
+            f"push_many cannot read a {type(records).__name__}: it {what}, which needs {package} "
+            f"(pip install {package}); install it, or pass its rows (a list of dicts)"
+        )
+        raise TypeError(msg) from None
 
 
 def _pandas_rows(frame: Any) -> Iterator[dict[str, Any]]:
