@@ -54,6 +54,7 @@ if TYPE_CHECKING:
         BulkReport,
         RecordResult,
     )
+    from shopbridge.core.bulk._stream import BlockingResultStream, ResultStream
     from shopbridge.core.sansio._outcome import (
         ErrorBody,
         FailureKind,
@@ -93,6 +94,7 @@ __all__ = [
     "AsyncKarla",
     "AttemptEvent",
     "BlockingCallInEventLoopWarning",
+    "BlockingResultStream",
     "BulkOutcome",
     "BulkProgress",
     "BulkReport",
@@ -121,6 +123,7 @@ __all__ = [
     "RequestFacts",
     "RequestFailedError",
     "Response",
+    "ResultStream",
     "RetryPolicy",
     "Rule",
     "ShopbridgeError",
@@ -173,6 +176,10 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "BulkProgress",
         "BulkReport",
         "RecordResult",
+    ),
+    "shopbridge.core.bulk._stream": (
+        "BlockingResultStream",
+        "ResultStream",
     ),
     "shopbridge.core.sansio._outcome": (
         "ErrorBody",
