@@ -96,7 +96,7 @@ class PushJob:
         api_key: the key.
         username: Karla's Basic username (the shop slug unless given).
         base_url: the API's base URL, or ``None`` for the client's default.
-        rate_window: the store's rate-limit window (Kanal), seconds.
+        rate_window: the store's rate-limit window (Kanal), seconds; ``None``: learned.
         concurrency: requests in flight at most.
         dead_letter: where the records not done go.
         checkpoint: where the resumable point is kept, if anywhere.
@@ -160,11 +160,13 @@ class PushJob:
         if self.api == "kanal":
             from shopbridge import kanal  # noqa: PLC0415
 
+            options: kanal.KanalOptions = {"base_url": base_url or kanal.DEFAULT_BASE_URL}
+            if self.rate_window is not None:  # else assumed, and learned
+                options["rate_window"] = self.rate_window
             kanal_client = kanal.AsyncKanal(
                 self.api_key,
                 self.scope or None,  # no store: a messaging push
-                base_url=base_url or kanal.DEFAULT_BASE_URL,
-                rate_window=self.rate_window or kanal.RATE_WINDOW,
+                **options,
             )
             return kanal_client, _kanal_method(kanal_client, self.resource)
         from shopbridge import karla  # noqa: PLC0415

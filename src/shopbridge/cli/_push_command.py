@@ -98,7 +98,7 @@ def _push_options(
     "--rate-window",
     type=click.FloatRange(min=0, min_open=True),
     default=None,
-    help="The store's rate-limit window in seconds [default: 60, Kanal's minute].",
+    help="The store's rate-limit window in seconds [default: learned, Kanal's minute assumed].",
 )
 @_push_options(api="kanal", base_url="up to /api/v1", sandbox_rate_limit="60/1")
 def push_kanal(

@@ -23,7 +23,7 @@ from shopbridge.core._errors import (
     ValidationError,
     error_class_for,
 )
-from shopbridge.core._pacing import Pacer, PacingTimeoutError, StoreLimiter
+from shopbridge.core._pacing import Limiter, Pacer, PacingTimeoutError
 from shopbridge.core._retry import Retrier
 from shopbridge.core._transport import RawResponse, Transport, TransportError
 from shopbridge.core.sansio._outcome import (
@@ -126,12 +126,19 @@ class EngineCounters:
         attempts: attempts sent (retries included).
         rate_limited: attempts answered ``WAIT_RETRY_AFTER`` (429s met).
         rules: how often each decision-table row fired, by rule name.
+        paced_alone: seconds the pacer paced alone, its shared backend out of reach (read
+            from `pacer` by `snapshot`).
+        learned_windows: the rate-limit windows learned from the server, by pace key.
+        pacer: the engine's pacer, read by `snapshot`.
     """
 
     calls: int = 0
     attempts: int = 0
     rate_limited: int = 0
     rules: Counter[str] = field(factory=Counter)
+    paced_alone: float = 0.0
+    learned_windows: dict[str, float] = field(factory=dict)
+    pacer: Pacer | None = field(default=None, repr=False, eq=False)
 
     @property
     def retries(self) -> int:
@@ -140,22 +147,28 @@ class EngineCounters:
 
     def snapshot(self) -> EngineCounters:
         """A copy, to subtract from a later reading."""
+        pacer = self.pacer
         return EngineCounters(
             calls=self.calls,
             attempts=self.attempts,
             rate_limited=self.rate_limited,
             rules=Counter(self.rules),
+            paced_alone=self.paced_alone if pacer is None else pacer.paced_alone,
+            learned_windows=dict(self.learned_windows) if pacer is None else pacer.learned(),
         )
 
     def since(self, earlier: EngineCounters) -> EngineCounters:
         """What happened between `earlier` (a snapshot) and now."""
         rules = Counter(self.rules)
         rules.subtract(earlier.rules)
+        now = self.snapshot()
         return EngineCounters(
             calls=self.calls - earlier.calls,
             attempts=self.attempts - earlier.attempts,
             rate_limited=self.rate_limited - earlier.rate_limited,
             rules=+rules,
+            paced_alone=max(now.paced_alone - earlier.paced_alone, 0.0),
+            learned_windows=now.learned_windows,
         )
 
 
@@ -209,7 +222,7 @@ class Engine:
         self._secrets = tuple(secret for secret in secrets if len(secret) >= 4)
         self._clock = clock
         self._wallclock = wallclock
-        self.counters = EngineCounters()
+        self.counters = EngineCounters(pacer=pacer)
         """Calls, attempts, 429s met and the rules that fired, since the engine was built."""
         self._rng = rng if rng is not None else random.Random()  # noqa: S311 - jitter, not crypto
         self._retrier: Retrier[_Call, Reply] = Retrier(
@@ -288,15 +301,15 @@ class Engine:
             )
         except TransportError as exc:
             limiter.release(ticket, None)
-            return self._act(call, limiter, exc.failure, self._wallclock())
+            return self._act(call, limiter, exc.failure, self._wallclock(), ticket)
         except BaseException:  # cancelled: give the permit back, then stop
             limiter.release(ticket, None)
             raise
         now = self._wallclock()
         limiter.release(ticket, parse_rate_limit(raw.headers, now))
-        return self._act(call, limiter, self._response(raw), now)
+        return self._act(call, limiter, self._response(raw), now, ticket)
 
-    async def _pace(self, call: _Call, limiter: StoreLimiter) -> Ticket:
+    async def _pace(self, call: _Call, limiter: Limiter) -> Ticket:
         try:
             ticket = await limiter.acquire(deadline=call.deadline_at)
         except PacingTimeoutError as exc:
@@ -339,7 +352,7 @@ class Engine:
         )
 
     def _act(
-        self, call: _Call, limiter: StoreLimiter, outcome: Outcome, now: float
+        self, call: _Call, limiter: Limiter, outcome: Outcome, now: float, ticket: Ticket
     ) -> Reply | None:
         """Decide on one attempt's outcome: the reply, ``None`` to retry, or raise to fail."""
         verdict = self.table.decide(outcome, call.facts, now=now)
@@ -350,7 +363,10 @@ class Engine:
         if verdict.action is Action.WAIT_RETRY_AFTER:
             counters.rate_limited += 1
             # One 429 pauses every task of the store, not only this one.
-            limiter.pause(verdict.wait if verdict.wait is not None else self.policy.backoff_base)
+            limiter.pause(
+                verdict.wait if verdict.wait is not None else self.policy.backoff_base,
+                sent_at=ticket.sent_at,
+            )
         if verdict.succeeded and isinstance(outcome, HttpResponse):
             self._log_done(call, verdict)
             return Reply(

@@ -105,8 +105,8 @@ class KanalOptions(TypedDict, total=False):
         retry: how long and how often one call may be tried (default `RetryPolicy()`).
         table: the decision table (``KANAL_TABLE``, or a copy with rows of your own).
         messaging_table: the messaging API's decision table (``KANAL_MESSAGING_TABLE``).
-        rate_window: the store's rate-limit window in seconds (Kanal: 60). The pacer assumes
-            it until a 429 reveals the real one.
+        rate_window: the store's rate-limit window in seconds. Not given, the pacer assumes
+            Kanal's documented minute and learns the real length (one probe's 429 per run).
         max_connections: the connection pool's size (100).
         ssl_context: a custom SSL context (corporate CA, client certificate).
         trust_env: take proxy settings from the environment (``HTTPS_PROXY`` ...).
@@ -141,6 +141,7 @@ class KanalSettings:
     table: DecisionTable
     messaging_table: DecisionTable
     rate_window: float
+    window_assumed: bool
     max_connections: int
     ssl_context: ssl.SSLContext | None
     trust_env: bool
@@ -190,6 +191,7 @@ def settings(api_key: object, store_id: object, options: KanalOptions) -> KanalS
         table=options.get("table", KANAL_TABLE),
         messaging_table=options.get("messaging_table", KANAL_MESSAGING_TABLE),
         rate_window=rate_window,
+        window_assumed="rate_window" not in options,
         max_connections=options.get("max_connections", 100),
         ssl_context=options.get("ssl_context"),
         trust_env=options.get("trust_env", False),
@@ -251,7 +253,7 @@ class AsyncKanal(EngineClient):
             table=config.table,
             parse_error=parse_error,
             policy=config.retry,
-            pacer=Pacer(window=config.rate_window),
+            pacer=Pacer(window=config.rate_window, assumed=config.window_assumed),
             secrets=(config.api_key,),
         )
         self.orders = AsyncOrders(self)

@@ -243,7 +243,7 @@ class AsyncKarla(EngineClient):
             table=config.table,
             parse_error=parse_error,
             policy=config.retry,
-            pacer=Pacer(window=_PACING_WINDOW),
+            pacer=Pacer(window=_PACING_WINDOW, assumed=True),
             secrets=(config.api_key, token),
         )
         self.orders = AsyncOrders(self)

@@ -20,7 +20,7 @@ from shopbridge.core.sansio._outcome import NO_FIELD_ERRORS, FieldErrors, freeze
 from shopbridge.core.sansio._verdict import MEANINGS, Action, Verdict
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Awaitable, Callable, Iterable
 
 _T = TypeVar("_T")
 
@@ -189,6 +189,10 @@ def _frozen_rules(value: Mapping[str, int]) -> Mapping[str, int]:
     return MappingProxyType(dict(value))
 
 
+def _frozen_windows(value: Mapping[str, float]) -> Mapping[str, float]:
+    return MappingProxyType(dict(value))
+
+
 def _rebuilt_report(fields: dict[str, Any]) -> BulkReport:
     return BulkReport(**fields)
 
@@ -240,6 +244,13 @@ class BulkReport:
         dead_lettered: rows in it: every record that did not reach done.
         stopped: why the run stopped before sending everything (credentials refused), if it did.
         rules: how often each decision-table row fired during this run.
+        learned_windows: the rate-limit windows learned from the server (seconds, by store),
+            when nobody gave the window's length.
+        paced_alone: seconds the pacer paced alone because its shared backend (Redis) could
+            not be reached.
+
+    Reports of the partitions of one push add up: ``BulkReport.combine(reports)``, or
+    ``sum(reports)``.
     """
 
     resource: str
@@ -253,6 +264,65 @@ class BulkReport:
     dead_lettered: int = 0
     stopped: str | None = None
     rules: Mapping[str, int] = field(factory=dict, converter=_frozen_rules)
+    learned_windows: Mapping[str, float] = field(factory=dict, converter=_frozen_windows)
+    paced_alone: float = 0.0
+
+    @classmethod
+    def combine(cls, reports: Iterable[BulkReport]) -> BulkReport:
+        """One report for the partitions of a push, run side by side (Dask, Spark).
+
+        Counts, retries, 429s, dead-lettered rows and the rules add up; ``elapsed`` is the
+        longest partition's (they ran at the same time); ``dead_letter`` is kept when every
+        partition wrote the same file, else ``None`` (merge them with
+        `shopbridge.merge_dead_letters`).
+
+        Raises:
+            ValueError: `reports` is empty.
+        """
+        parts = list(reports)
+        if not parts:
+            msg = "no reports to combine"
+            raise ValueError(msg)
+        counts: dict[BulkOutcome, int] = dict.fromkeys(BulkOutcome, 0)
+        rules: dict[str, int] = {}
+        windows: dict[str, float] = {}
+        for part in parts:
+            for outcome, count in part.counts.items():
+                counts[outcome] += count
+            for rule, count in part.rules.items():
+                rules[rule] = rules.get(rule, 0) + count
+            for key, window in part.learned_windows.items():
+                windows[key] = max(window, windows.get(key, 0.0))
+        resources = list(dict.fromkeys(part.resource for part in parts))
+        letters = {part.dead_letter for part in parts if part.dead_letter is not None}
+        stopped = [part.stopped for part in parts if part.stopped]
+        return cls(
+            resource=", ".join(resources),
+            total=sum(part.total for part in parts),
+            counts=counts,
+            retries=sum(part.retries for part in parts),
+            rate_limited=sum(part.rate_limited for part in parts),
+            elapsed=max(part.elapsed for part in parts),
+            resumed_from=sum(part.resumed_from for part in parts),
+            dead_letter=letters.pop() if len(letters) == 1 else None,
+            dead_lettered=sum(part.dead_lettered for part in parts),
+            stopped="; ".join(dict.fromkeys(stopped)) or None,
+            rules=rules,
+            learned_windows=windows,
+            paced_alone=sum(part.paced_alone for part in parts),
+        )
+
+    def __add__(self, other: object) -> BulkReport:
+        if not isinstance(other, BulkReport):
+            return NotImplemented
+        return BulkReport.combine((self, other))
+
+    def __radd__(self, other: object) -> BulkReport:
+        if other == 0:  # sum() starts from 0
+            return self
+        if not isinstance(other, BulkReport):
+            return NotImplemented
+        return BulkReport.combine((other, self))
 
     def __reduce__(self) -> tuple[Any, ...]:
         # The read-only mappings do not pickle; their plain copies do, and the converters
@@ -272,6 +342,8 @@ class BulkReport:
             "dead_lettered": self.dead_lettered,
             "stopped": self.stopped,
             "rules": dict(self.rules),
+            "learned_windows": dict(self.learned_windows),
+            "paced_alone": self.paced_alone,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -317,6 +389,12 @@ class BulkReport:
         ]
         if self.resumed_from:
             lines.append(f"resumed: {records(self.resumed_from)} settled by earlier runs")
+        for key, window in self.learned_windows.items():
+            lines.append(f"pacing: learned the rate-limit window of {key}: {window:.3g} s")
+        if self.paced_alone:
+            lines.append(
+                f"pacing: paced alone for {self.paced_alone:.1f} s (shared backend unreachable)"
+            )
         if self.stopped:
             lines.append(f"stopped: {self.stopped}")
         if self.dead_letter is not None and self.dead_lettered:

@@ -436,4 +436,6 @@ class BulkRun:
             dead_lettered=not_done if dead_letter is not None else 0,
             stopped=self._stopped,
             rules=self._local_rules + (activity.rules if activity is not None else Counter()),
+            learned_windows=activity.learned_windows if activity is not None else {},
+            paced_alone=activity.paced_alone if activity is not None else 0.0,
         )
