@@ -2,7 +2,8 @@
 
 The clients (`AsyncKanal`, `AsyncKarla` and their blocking twins `Kanal`, `Karla`), their
 records, the bulk runner's report and outcomes, the decision tables that classify every answer,
-the retry policy, the exceptions and Karla's webhook verification are all importable from here;
+the retry policy, shared pacing (`RedisPacing`), partitioned pushes for Dask and Spark
+(`PartitionedPush`), the exceptions and Karla's webhook verification are all importable from here;
 Karla's other models, whose names overlap Kanal's (``Order``), from `shopbridge.karla`. The
 sandboxes live in `shopbridge.kanal.sandbox` and `shopbridge.karla.sandbox`; the pytest fixtures
 in `shopbridge.testing`.
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
         TransientError,
         ValidationError,
     )
+    from shopbridge.core._pacing_redis import RedisPacing
+    from shopbridge.core.bulk._partitions import PartitionedPush, merge_dead_letters
     from shopbridge.core.bulk._push import PushOptions
     from shopbridge.core.bulk._report import BulkOutcome, BulkProgress, BulkReport
     from shopbridge.core.sansio._outcome import (
@@ -127,9 +130,11 @@ __all__ = [
     "OrderTracking",
     "OrderUpdate",
     "OrderUpsert",
+    "PartitionedPush",
     "PayloadRejectedError",
     "PushOptions",
     "RateLimitedError",
+    "RedisPacing",
     "RequestError",
     "RequestFacts",
     "RequestFailedError",
@@ -152,6 +157,7 @@ __all__ = [
     "WebhookEvent",
     "__version__",
     "decide",
+    "merge_dead_letters",
     "read_event",
     "verify_signature",
     "webhook_handler",
@@ -175,6 +181,8 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "ValidationError",
     ),
     "shopbridge.core.sansio._policy": ("RetryPolicy",),
+    "shopbridge.core._pacing_redis": ("RedisPacing",),
+    "shopbridge.core.bulk._partitions": ("PartitionedPush", "merge_dead_letters"),
     "shopbridge.core.bulk._push": ("PushOptions",),
     "shopbridge.core.bulk._report": (
         "BulkOutcome",

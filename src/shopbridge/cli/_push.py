@@ -103,6 +103,7 @@ class PushJob:
         format: the input's format, when its suffix does not say it.
         sandbox_rate_limit: with `sandbox`, the embedded sandbox's limit.
         sandbox: push into the embedded sandbox instead.
+        pacing: a Redis URL to share the store's window in (``None``: this process alone).
     """
 
     api: str
@@ -119,6 +120,7 @@ class PushJob:
     format: InputFormat | None = None
     sandbox_rate_limit: RateLimit | None = None
     sandbox: bool = False
+    pacing: str | None = None
 
     async def run(self, console: Console) -> int:
         """Push, show progress and the summary; return the exit status (0 all done, 1 not)."""
@@ -160,7 +162,10 @@ class PushJob:
         if self.api == "kanal":
             from shopbridge import kanal  # noqa: PLC0415
 
-            options: kanal.KanalOptions = {"base_url": base_url or kanal.DEFAULT_BASE_URL}
+            options: kanal.KanalOptions = {
+                "base_url": base_url or kanal.DEFAULT_BASE_URL,
+                "pacing": self.pacing,
+            }
             if self.rate_window is not None:  # else assumed, and learned
                 options["rate_window"] = self.rate_window
             kanal_client = kanal.AsyncKanal(
@@ -176,6 +181,7 @@ class PushJob:
             self.api_key,
             self.scope,
             base_url=base_url or karla.DEFAULT_BASE_URL,
+            pacing=self.pacing,
         )
         return karla_client, _karla_method(karla_client, self.resource)
 

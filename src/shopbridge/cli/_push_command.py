@@ -79,6 +79,14 @@ def _push_options(
             metavar="LIMIT/SECONDS",
             help="With --sandbox: its rate limit, or 'off'.",
         ),
+        click.option(
+            "--pacing",
+            envvar="SHOPBRIDGE_PACING",
+            default=None,
+            metavar="URL",
+            help="Share the store's rate-limit window with every process pushing into it: "
+            "redis://HOST:PORT/DB (needs shopbridge[redis]) [default: this process alone].",
+        ),
         click.option("-v", "--verbose", count=True, help="Log every retry and give-up."),
     )
 

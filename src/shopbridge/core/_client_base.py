@@ -68,6 +68,7 @@ class EngineClient:
         """Close the HTTP session (idempotent). A closed client sends nothing more."""
         self._closed = True
         await self._engine.transport.close()
+        await self._engine.pacer.aclose()
 
     @property
     def counters(self) -> EngineCounters:

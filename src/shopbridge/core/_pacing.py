@@ -112,6 +112,14 @@ class Limiter(Protocol):
         """Seconds this process paced alone because a shared backend could not be reached."""
         ...
 
+    def attach(self) -> bool:
+        """Count a client using the limiter from the running event loop (``False``: none)."""
+        ...
+
+    async def detach(self) -> None:
+        """Forget that client (it closed): the loop's last one releases its connections."""
+        ...
+
 
 @runtime_checkable
 class PacingBackend(Protocol):
@@ -174,6 +182,13 @@ class StoreLimiter:
     def share(self) -> float:
         """Our share of the window, as estimated from the answers (1.0: nobody else seen)."""
         return self._state.share
+
+    def attach(self) -> bool:
+        """Nothing to hold: an in-process limiter has no connection."""
+        return False
+
+    async def detach(self) -> None:
+        """Nothing to release."""
 
     def blocked_until(self, now: float) -> float | None:
         """The monotonic time before which nothing may be sent, or ``None`` if sending is free."""
@@ -361,6 +376,7 @@ class Pacer:
             backend if backend is not None else (process_pacing() if api is not None else None)
         )
         self._limiters: dict[str, Limiter] = {}
+        self._attached: list[Limiter] = []
 
     def limiter(self, key: str) -> Limiter:
         """The limiter for the store or shop `key`."""
@@ -379,8 +395,16 @@ class Pacer:
                     assumed=self._assumed,
                 )
                 limiter = self.backend.limiter(scope)
+                if limiter.attach():
+                    self._attached.append(limiter)
             self._limiters[key] = limiter
         return limiter
+
+    async def aclose(self) -> None:
+        """Release what the client's limiters hold for it (a shared backend's connections)."""
+        attached, self._attached = self._attached, []
+        for limiter in attached:
+            await limiter.detach()
 
     def __contains__(self, key: str) -> bool:
         return key in self._limiters
@@ -391,7 +415,8 @@ class Pacer:
     @property
     def paced_alone(self) -> float:
         """Seconds this client's limiters paced alone (a shared backend out of reach)."""
-        return sum(limiter.paced_alone for limiter in self._limiters.values())
+        # The limiters of one backend share its outages: the longest is the client's.
+        return max((limiter.paced_alone for limiter in self._limiters.values()), default=0.0)
 
     def learned(self) -> dict[str, float]:
         """The windows learned from the server, in seconds, by pace key."""

@@ -32,7 +32,8 @@ from shopbridge._version import VERSION
 from shopbridge.core._client_base import EngineClient
 from shopbridge.core._engine import Engine
 from shopbridge.core._errors import ConfigurationError, ValidationError
-from shopbridge.core._pacing import Pacer
+from shopbridge.core._pacing import Pacer, PacingBackend
+from shopbridge.core._pacing_redis import resolve_pacing
 from shopbridge.core._transport import Transport, check_base_url, user_agent
 from shopbridge.core.sansio._policy import RetryPolicy
 from shopbridge.core.sansio._table import DecisionTable
@@ -115,6 +116,9 @@ class KanalOptions(TypedDict, total=False):
             invalid records reach the server and come back as 422.
         unknown_fields: ``"reject"`` (the default) refuses a field Kanal does not know, which
             Kanal would silently ignore; ``"send"`` sends it anyway.
+        pacing: where the store's rate-limit window is kept: this process (the default,
+            shared by its clients of the store) or a `RedisPacing` (or its ``redis://`` URL)
+            shared by every process and machine pushing into the store.
     """
 
     base_url: str
@@ -128,6 +132,7 @@ class KanalOptions(TypedDict, total=False):
     allow_insecure_http: bool
     validate: bool
     unknown_fields: Literal["reject", "send"]
+    pacing: PacingBackend | str | None
 
 
 @frozen(kw_only=True)
@@ -147,6 +152,7 @@ class KanalSettings:
     trust_env: bool
     validate: bool
     reject_unknown: bool
+    pacing: PacingBackend | None
 
     def __repr__(self) -> str:  # never the key
         return f"KanalSettings(store_id={self.store_id}, base_url={self.base_url!r})"
@@ -197,6 +203,7 @@ def settings(api_key: object, store_id: object, options: KanalOptions) -> KanalS
         trust_env=options.get("trust_env", False),
         validate=options.get("validate", True),
         reject_unknown=unknown_fields == "reject",
+        pacing=resolve_pacing(options.get("pacing")),
     )
 
 
@@ -253,7 +260,14 @@ class AsyncKanal(EngineClient):
             table=config.table,
             parse_error=parse_error,
             policy=config.retry,
-            pacer=Pacer(window=config.rate_window, assumed=config.window_assumed),
+            pacer=Pacer(
+                window=config.rate_window,
+                assumed=config.window_assumed,
+                backend=config.pacing,
+                api="kanal",
+                base_url=config.base_url,
+                private=frozenset({"messaging"}),  # the messaging limit is the key's own
+            ),
             secrets=(config.api_key,),
         )
         self.orders = AsyncOrders(self)

@@ -35,7 +35,8 @@ from shopbridge._version import VERSION
 from shopbridge.core._client_base import EngineClient
 from shopbridge.core._engine import Engine
 from shopbridge.core._errors import ConfigurationError, ValidationError
-from shopbridge.core._pacing import Pacer
+from shopbridge.core._pacing import Pacer, PacingBackend
+from shopbridge.core._pacing_redis import resolve_pacing
 from shopbridge.core._transport import Transport, check_base_url, user_agent
 from shopbridge.core.sansio._paths import segment
 from shopbridge.core.sansio._policy import RetryPolicy
@@ -95,6 +96,8 @@ class KarlaOptions(TypedDict, total=False):
         validate: check request bodies before sending them (the default).
         unknown_fields: ``"reject"`` (the default) refuses a field Karla does not know, which
             FastAPI would silently drop; ``"send"`` sends it anyway.
+        pacing: where the shop's rate-limit state is kept: this process (the default) or a
+            `RedisPacing` (or its ``redis://`` URL) shared by every process and machine.
     """
 
     base_url: str
@@ -107,6 +110,7 @@ class KarlaOptions(TypedDict, total=False):
     allow_insecure_http: bool
     validate: bool
     unknown_fields: Literal["reject", "send"]
+    pacing: PacingBackend | str | None
 
 
 @frozen(kw_only=True)
@@ -125,6 +129,7 @@ class KarlaSettings:
     trust_env: bool
     validate: bool
     reject_unknown: bool
+    pacing: PacingBackend | None
 
     def __repr__(self) -> str:  # never the key
         return f"KarlaSettings(shop_slug={self.shop_slug!r}, base_url={self.base_url!r})"
@@ -184,6 +189,7 @@ def settings(
         trust_env=options.get("trust_env", False),
         validate=options.get("validate", True),
         reject_unknown=unknown_fields == "reject",
+        pacing=resolve_pacing(options.get("pacing")),
     )
 
 
@@ -243,7 +249,13 @@ class AsyncKarla(EngineClient):
             table=config.table,
             parse_error=parse_error,
             policy=config.retry,
-            pacer=Pacer(window=_PACING_WINDOW, assumed=True),
+            pacer=Pacer(
+                window=_PACING_WINDOW,
+                assumed=True,
+                backend=config.pacing,
+                api="karla",
+                base_url=config.base_url,
+            ),
             secrets=(config.api_key, token),
         )
         self.orders = AsyncOrders(self)

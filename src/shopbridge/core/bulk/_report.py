@@ -294,7 +294,9 @@ class BulkReport:
             for key, window in part.learned_windows.items():
                 windows[key] = max(window, windows.get(key, 0.0))
         resources = list(dict.fromkeys(part.resource for part in parts))
-        letters = {part.dead_letter for part in parts if part.dead_letter is not None}
+        letters: set[Path | None] = {part.dead_letter for part in parts if part.dead_letter}
+        if any(part.dead_letter is None and part.dead_lettered for part in parts):
+            letters.add(None)  # a combined report's rows already are in several files
         stopped = [part.stopped for part in parts if part.stopped]
         return cls(
             resource=", ".join(resources),
