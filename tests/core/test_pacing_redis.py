@@ -54,19 +54,19 @@ class Script:
     def acquire(self, now: float) -> list[str]:
         return self._run("acquire", now, self.lease, "0.01")
 
-    def take(self, now: float) -> tuple[int, float, str]:
+    def take(self, now: float) -> tuple[int, float, str, str]:
         reply = self.acquire(now)
         assert reply[0] == "go", reply
-        return int(reply[1]), float(reply[2]), reply[5]
+        return int(reply[1]), float(reply[2]), reply[5], reply[6]
 
     def release(
         self,
-        ticket: tuple[int, float, str],
+        ticket: tuple[int, float, str, str],
         now: float,
         limit: int | None = None,
         remaining: int | None = None,
     ) -> None:
-        seq, sent_at, generation = ticket
+        seq, sent_at, generation, ahead = ticket
         self._run(
             "release",
             now,
@@ -76,6 +76,7 @@ class Script:
             "" if limit is None else str(limit),
             "" if remaining is None else str(remaining),
             "",
+            ahead,
         )
 
     def pause(self, seconds: float, now: float, sent_at: float | None = None) -> list[str]:

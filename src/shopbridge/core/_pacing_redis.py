@@ -362,6 +362,7 @@ class RedisLimiter:
                 seq=int(reply[1]),
                 sent_at=float(reply[2]),
                 waited=time.monotonic() - started,
+                ahead=int(reply[6]),
                 generation=reply[5],
             )
         wait = float(reply[1])
@@ -396,6 +397,7 @@ class RedisLimiter:
             limit,
             remaining,
             reset,
+            str(ticket.ahead),
         )
 
     def pause(self, seconds: float, *, sent_at: float | None = None) -> None:

@@ -12,10 +12,12 @@
 -- then, by operation:
 --   acquire  ARGV[6] lease seconds, ARGV[7] poll seconds
 --   release  ARGV[6] permit number, ARGV[7] its send time, ARGV[8] its generation,
---            ARGV[9] limit, ARGV[10] remaining, ARGV[11] reset after ("" when unknown)
+--            ARGV[9] limit, ARGV[10] remaining, ARGV[11] reset after ("" when unknown),
+--            ARGV[12] the permits in flight when it was sent
 --   pause    ARGV[6] seconds, ARGV[7] the refused permit's send time ("" when unknown)
 -- Replies (numbers as strings: Lua numbers become integers in Redis replies):
---   acquire  {"go", n, now, window, learned, generation} | {"answer", poll} | {"wait", s}
+--   acquire  {"go", n, now, window, learned, generation, in flight before it}
+--            | {"answer", poll} | {"wait", s}
 --   release, pause  {"ok", window, learned}
 
 local op = ARGV[1]
@@ -33,7 +35,7 @@ local KEEP_MS = 86400000 -- an idle store's state is forgotten after a day
 local FIELDS = {
   'window', 'assumed', 'learned', 'low', 'high', 'limit', 'seq', 'paused_until', 'solo',
   'solo_next', 'probes', 'exact_anchor', 'anchor', 'first', 'start_high', 'start_low', 'endx',
-  'minr', 'min_at', 'window_sent', 'carry', 'probed', 'gen',
+  'minr', 'min_at', 'window_sent', 'carry', 'probed', 'provisional', 'late_lost', 'gen',
 }
 local S = {}
 local raw = redis.call('HGETALL', KEYS[1])
@@ -47,7 +49,7 @@ if S.seq == nil then -- a new state (or Redis restarted): nothing known but the 
     window = ARGV[4], assumed = ARGV[5], learned = '0', low = '0', high = tostring(INF),
     seq = '0', paused_until = '0', solo = '0', solo_next = '1', probes = '0',
     exact_anchor = '0', anchor = '0', first = '1', window_sent = '0', carry = '0',
-    probed = '0', min_at = '0', gen = string.format('%.6f', now),
+    probed = '0', provisional = '0', late_lost = '0', min_at = '0', gen = string.format('%.17g', now),
   }
 end
 for _, name in ipairs(FIELDS) do
@@ -98,6 +100,8 @@ local function begin(anchor, first, start_high, start_low, remaining)
   S.window_sent = 0
   S.carry = 0
   S.probed = 0
+  S.provisional = 0
+  S.late_lost = 0
 end
 
 -- min(limit - sent_in_window, min_remaining_seen - not yet counted), less the reserve
@@ -129,11 +133,15 @@ local function estimated_end()
 end
 
 local function assume_new_window()
-  local out = in_flight()
+  -- less those in flight, and those whose answers were lost after the last one ended
+  local out = in_flight() + S.late_lost
   begin(S.seq, S.seq + 1, now, nil, S.limit)
   S.window_sent = out
   S.carry = out
   S.solo_next = 1
+  if S.limit ~= nil then
+    S.provisional = 1 -- its start is not seen yet: the server may begin it later than now
+  end
 end
 
 local function blocked_until()
@@ -172,15 +180,15 @@ local function relearn()
   end
 end
 
-local function read_remaining(seq, sent_at, r)
+local function read_remaining(seq, sent_at, r, ahead)
   local limit = S.limit
   if limit ~= nil and r >= limit - 1 then
     if seq > S.anchor then -- the first request counted in a newer window
-      if S.start_low ~= nil then
+      if S.assumed == 1 and S.start_low ~= nil then -- a given length is trusted
         S.high = math.min(S.high, now - S.start_low)
         relearn()
       end
-      local carry = in_flight_before(seq)
+      local carry = ahead -- in flight at its send: any may be counted after it
       begin(seq, seq, now, sent_at, r)
       S.exact_anchor = seq
       S.carry = carry
@@ -193,6 +201,10 @@ local function read_remaining(seq, sent_at, r)
   end
   if seq < S.first then
     return -- sent before this window began: it may have counted in the last one
+  end
+  if S.provisional == 1 then
+    S.provisional = 0 -- counted in the window assumed to have begun: it started by now
+    S.start_high = now
   end
   local e = estimated_end()
   local lowest = S.minr
@@ -224,7 +236,7 @@ local function expire_leases()
 end
 
 local function fmt(value)
-  return string.format('%.6f', value)
+  return string.format('%.17g', value)
 end
 
 if op == 'acquire' then
@@ -239,6 +251,7 @@ if op == 'acquire' then
     return {'wait', fmt(wait - now)}
   end
   local before = tokens()
+  local ahead = in_flight()
   S.seq = S.seq + 1
   local seq = S.seq
   S.window_sent = S.window_sent + 1
@@ -253,12 +266,14 @@ if op == 'acquire' then
     S.solo = seq
   end
   save()
-  return {'go', tostring(seq), fmt(now), tostring(S.window), tostring(S.learned), S.gen}
+  return {'go', tostring(seq), fmt(now), tostring(S.window), tostring(S.learned), S.gen,
+    tostring(ahead)}
 end
 
 if op == 'release' then
   local seq = tonumber(ARGV[6])
   local sent_at = tonumber(ARGV[7])
+  local ahead = tonumber(ARGV[12]) or 0
   if ARGV[8] ~= S.gen then
     -- Sent before Redis lost its state: its answer joins the window as the newest one.
     seq = S.seq
@@ -270,11 +285,20 @@ if op == 'release' then
       S.solo = 0
     end
   end
+  if ARGV[10] == '' then
+    if S.provisional == 1 then
+      S.solo_next = 1 -- nothing learnt of the new window: the next request goes alone
+    end
+    local e = estimated_end()
+    if S.limit ~= nil and e ~= nil and e <= now then
+      S.late_lost = S.late_lost + 1 -- it may have been counted in the next window
+    end
+  end
   if ARGV[9] ~= '' then
     S.limit = tonumber(ARGV[9])
   end
   if ARGV[10] ~= '' then
-    read_remaining(seq, sent_at, tonumber(ARGV[10]))
+    read_remaining(seq, sent_at, tonumber(ARGV[10]), ahead)
   end
   if ARGV[11] ~= '' then
     S.endx = now + tonumber(ARGV[11])

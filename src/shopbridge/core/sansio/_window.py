@@ -59,6 +59,8 @@ class Ticket:
     sent_at: float
     waited: float = 0.0
     """Seconds the request waited for the store's window or pause before being sent."""
+    ahead: int = 0
+    """Requests in flight when it was sent: any of them may be counted after it."""
 
 
 class RateWindow:
@@ -108,11 +110,16 @@ class RateWindow:
         self._end: float | None = None  # exact, from a 429 or X-RateLimit-Reset
         self._min_remaining = remaining
         self._min_at = self._sent  # own sends when the lowest remaining was read
+        self._seen_at = self._sent  # own sends when this window was recognised
         self._unreflected = self.in_flight  # requests in flight then, still in flight
         self._window_sent = 0
         self._carry = 0  # earlier requests still in flight, which may count in this window
         self._probed = False
         self._window_share: float | None = None  # None: too few counted to tell
+        # Assumed to have begun, its start not yet seen: the server starts a window at the
+        # first request it counts after the last one ended, which may be later than now.
+        self._provisional = False
+        self._late_lost = 0  # answers lost after this window's estimated end
 
     @property
     def tokens(self) -> int | None:
@@ -197,8 +204,9 @@ class RateWindow:
 
     def _assume_new_window(self, now: float) -> None:
         # The window has ended: a fresh one allows `limit` requests, less those still in
-        # flight (the server may count them in it). It began by now at the latest, which
-        # errs late: towards never sending too early.
+        # flight and those whose answers were lost after it ended (the server may count them
+        # in the new one).
+        late = self._late_lost
         self._roll_share()
         self._begin(
             anchor=self._sent,
@@ -207,13 +215,15 @@ class RateWindow:
             start_low=None,
             remaining=self.limit,
         )
-        self._window_sent = self._carry = self.in_flight
+        self._window_sent = self._carry = self.in_flight + late
         self._solo_next = True
+        self._provisional = self.limit is not None
 
     def take(self, *, started: float, now: float) -> Ticket:
         """Take a permit at `now` for a request that began waiting at `started`."""
         self._sent += 1
         seq = self._sent
+        ahead = self.in_flight
         self.in_flight += 1
         self._window_sent += 1
         self._pending.add(seq)
@@ -225,7 +235,7 @@ class RateWindow:
             self._probed = True
             self._probes += 1
             self._solo = seq
-        return Ticket(seq=seq, sent_at=now, waited=now - started)
+        return Ticket(seq=seq, sent_at=now, waited=now - started, ahead=ahead)
 
     def release(self, ticket: Ticket, state: RateLimitState | None, *, now: float) -> None:
         """Give back a permit at `now`, with what the answer said of the window (if anything).
@@ -240,6 +250,12 @@ class RateWindow:
         self.answered = True
         if self._solo == seq:
             self._solo = None
+        if state is None or state.remaining is None:
+            if self._provisional:
+                self._solo_next = True  # nothing learnt of the new window: the next goes alone
+            end = self._estimated_end()
+            if self.limit is not None and end is not None and end <= now:
+                self._late_lost += 1  # it may have been counted in the next window
         if state is None:
             return
         if state.limit is not None:
@@ -265,6 +281,10 @@ class RateWindow:
             return
         if seq < self._first:
             return  # sent before this window began: it may have counted in the last one
+        if self._provisional:
+            # Counted in the window assumed to have begun: it started by now.
+            self._provisional = False
+            self._start_high = now
         end = self._estimated_end()
         lowest = self._min_remaining
         if (
@@ -278,7 +298,10 @@ class RateWindow:
             return
         if lowest is None or remaining < lowest:
             self._lowest(remaining)
-        self._estimate_share(remaining)
+        if seq > self._seen_at:
+            # Sent after the window was recognised: counted in it, not overtaking into the
+            # last one, so its count is evidence of who else spends this window.
+            self._estimate_share(remaining)
 
     def _lowest(self, remaining: int) -> None:
         self._min_remaining = remaining
@@ -292,7 +315,9 @@ class RateWindow:
 
     def _anchor_exactly(self, ticket: Ticket, now: float, remaining: int) -> None:
         seq = ticket.seq
-        carry = self._pending_before(seq)
+        # Those in flight when it was sent may be counted after it, in its window, even the
+        # ones whose answers came back before its own.
+        carry = ticket.ahead
         self._roll_share()
         self._begin(
             anchor=seq, first=seq, start_high=now, start_low=ticket.sent_at, remaining=remaining
@@ -328,7 +353,8 @@ class RateWindow:
 
     def _bound_by_turn(self, now: float) -> None:
         # A new window was counted by now: the last one (whose start we saw) ended by then.
-        if self._start_low is not None:
+        # Only an assumed length is bounded so: a given one is trusted until a 429.
+        if self.assumed and self._start_low is not None:
             self._high = min(self._high, now - self._start_low)
             self._relearn()
 
