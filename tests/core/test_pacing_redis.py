@@ -250,7 +250,7 @@ async def test_clients_with_equal_backends_share_one_limiter_and_meet_no_429(
             )
         # The window was only assumed: one probe's 429 may teach it.
         assert sandbox.stats.rate_limited <= 1
-    assert all(report.ok for report in reports)
+    assert all(report.ok for report in reports), [report.summary() for report in reports]
 
 
 def items(count: int, prefix: str) -> list[dict[str, str]]:

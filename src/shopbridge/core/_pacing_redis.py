@@ -97,9 +97,9 @@ class RedisPacing:
     namespace: str = field(default="shopbridge", kw_only=True)
     reserve: int = field(default=0, kw_only=True)
     lease: float = field(default=40.0, kw_only=True)
-    timeout: float = field(default=0.25, kw_only=True)
+    timeout: float = field(default=0.5, kw_only=True)
     retry_interval: float = field(default=1.0, kw_only=True)
-    poll: float = field(default=0.005, kw_only=True)
+    poll: float = field(default=0.002, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         if importlib.util.find_spec("redis") is None:
@@ -166,10 +166,13 @@ class _Health:
             if self.down_since is not None:
                 return
             self.down_since = now
+        # The error's own words name the host and the errno (redis-py never puts the
+        # password in them); the URL is masked.
         logger.warning(
-            "Redis pacing at %s did not answer (%s): pacing alone until it does",
+            "Redis pacing at %s did not answer (%s: %s): pacing alone until it does",
             _masked(self._pacing.url),
             type(error).__name__,
+            str(error)[:200],
         )
 
     def answered(self) -> None:
@@ -240,6 +243,12 @@ def _connection(pacing: RedisPacing) -> _Connection:
         return connection
 
 
+def _closed_errors() -> tuple[type[BaseException], ...]:
+    import redis.exceptions  # noqa: PLC0415 - the optional extra
+
+    return (redis.exceptions.ConnectionError,)
+
+
 def _redis_errors() -> tuple[type[BaseException], ...]:
     import redis.exceptions  # noqa: PLC0415 - the optional extra
 
@@ -258,11 +267,8 @@ class RedisLimiter:
         self._alone = StoreLimiter(window=scope.window, assumed=scope.assumed)
         self._window = scope.window
         self._learned = False
-        self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
-            weakref.WeakKeyDictionary()
-        )
         self._outbox: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, collections.deque[tuple[str, ...]]
+            asyncio.AbstractEventLoop, collections.deque[tuple[Any, ...]]
         ] = weakref.WeakKeyDictionary()
         self._flushers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task[None]]
         self._flushers = weakref.WeakKeyDictionary()
@@ -311,16 +317,18 @@ class RedisLimiter:
     async def _run(self, *args: str) -> list[Any]:
         connection = _connection(self._pacing)
         self.commands += 1
-        async with asyncio.timeout(self._pacing.timeout):
-            reply = await connection.script(keys=self._keys, args=[args[0], "", *args[1:]])
+        call = [args[0], "", *args[1:]]
+        # Bounded by redis-py's own socket timeouts, which drop the connection cleanly (a
+        # command cancelled halfway would leave half a command on the wire).
+        try:
+            reply = await connection.script(keys=self._keys, args=call)
+        except _closed_errors():
+            # A pooled connection the server closed (a restart, an idle timeout): dropped,
+            # and the command sent once on a fresh one. A Redis that is down fails again.
+            await connection.client.connection_pool.disconnect()
+            self.commands += 1
+            reply = await connection.script(keys=self._keys, args=call)
         return [part.decode() if isinstance(part, bytes) else part for part in reply]
-
-    def _queue(self) -> asyncio.Lock:
-        loop = asyncio.get_running_loop()
-        queue = self._queues.get(loop)
-        if queue is None:
-            queue = self._queues.setdefault(loop, asyncio.Lock())
-        return queue
 
     async def acquire(self, *, deadline: float | None = None) -> Ticket:
         """Wait until the store may receive one more request, then take a permit.
@@ -329,16 +337,12 @@ class RedisLimiter:
             PacingTimeoutError: the wait would pass `deadline`.
         """
         started = time.monotonic()
-        queue = self._queue()
-        if not queue.locked():
+        # Every waiting task asks Redis itself, rather than queueing behind one: when the
+        # window frees they ask at once, and Redis (one script at a time) orders them.
+        while True:
             ticket = await self._try(started, deadline)
             if ticket is not None:
                 return ticket
-        async with queue:  # one task of this loop asks Redis while the others queue
-            while True:
-                ticket = await self._try(started, deadline)
-                if ticket is not None:
-                    return ticket
 
     async def _try(self, started: float, deadline: float | None) -> Ticket | None:
         # One look at Redis: a permit, or a wait slept here (then None: look again).
@@ -398,6 +402,7 @@ class RedisLimiter:
             remaining,
             reset,
             str(ticket.ahead),
+            answered=time.monotonic(),
         )
 
     def pause(self, seconds: float, *, sent_at: float | None = None) -> None:
@@ -405,12 +410,12 @@ class RedisLimiter:
         self._alone.pause(seconds)
         self._send("pause", f"{seconds!r}", "" if sent_at is None else f"{sent_at!r}")
 
-    def _send(self, op: str, *args: str) -> None:
+    def _send(self, op: str, *args: str, answered: float | None = None) -> None:
         loop = asyncio.get_running_loop()
         outbox = self._outbox.get(loop)
         if outbox is None:
             outbox = self._outbox.setdefault(loop, collections.deque())
-        outbox.append((op, *args))
+        outbox.append((op, time.monotonic(), answered, *args))
         flusher = self._flushers.get(loop)
         if flusher is None or flusher.done():
             self._flushers[loop] = loop.create_task(self._flush_now())
@@ -419,9 +424,21 @@ class RedisLimiter:
         outbox = self._outbox.get(asyncio.get_running_loop())
         reserve, window, assumed = self._config
         while outbox:
-            op, *args = outbox.popleft()
-            if self._health.alone(time.monotonic()):
-                continue  # the leases expire; the window is rejoined from the next answer
+            now = time.monotonic()
+            if self._health.alone(now):
+                # Kept for when Redis answers again (a permit going alone must be given
+                # back, or every process waits for its lease), unless its lease is over.
+                while outbox and now - outbox[0][1] > self._pacing.lease:
+                    outbox.popleft()
+                return
+            op, _, answered, *args = outbox.popleft()
+            if answered is not None:
+                args.append(f"{now - answered:.6f}")
+            if op == "release" and outbox and outbox[0][0] == "pause":
+                # A 429's answer and its pause, in one step: between the two, another task
+                # would see the window spent with no end but the assumed one.
+                _, _, _, seconds, sent_at = outbox.popleft()
+                args += [seconds, sent_at]
             try:
                 reply = await self._run(op, reserve, window, assumed, *args)
             except _redis_errors() as exc:

@@ -13,7 +13,10 @@
 --   acquire  ARGV[6] lease seconds, ARGV[7] poll seconds
 --   release  ARGV[6] permit number, ARGV[7] its send time, ARGV[8] its generation,
 --            ARGV[9] limit, ARGV[10] remaining, ARGV[11] reset after ("" when unknown),
---            ARGV[12] the permits in flight when it was sent
+--            ARGV[12] the permits in flight when it was sent, ARGV[13] seconds since the
+--            answer came (the release is sent in the background: the answer's time is
+--            Redis's now less that), ARGV[14] and ARGV[15] a pause of the same answer
+--            (a 429: seconds and the send time), applied in the same step
 --   pause    ARGV[6] seconds, ARGV[7] the refused permit's send time ("" when unknown)
 -- Replies (numbers as strings: Lua numbers become integers in Redis replies):
 --   acquire  {"go", n, now, window, learned, generation, in flight before it}
@@ -235,6 +238,27 @@ local function expire_leases()
   end
 end
 
+local function pause(seconds, sent_at)
+  if seconds ~= nil and seconds > 0 and seconds < INF then
+    local until_ = now + seconds
+    S.paused_until = math.max(S.paused_until, until_)
+    if S.start_low ~= nil then
+      S.high = math.min(S.high, until_ - S.start_low)
+      if sent_at ~= nil and S.start_high ~= nil then
+        S.low = math.max(S.low, sent_at - S.start_high)
+      end
+      relearn()
+    end
+    S.endx = until_
+    S.minr = 0
+    S.min_at = S.seq
+    if S.limit ~= nil then
+      S.window_sent = S.limit
+    end
+    S.solo_next = 1 -- after the pause, one request goes first
+  end
+end
+
 local function fmt(value)
   return string.format('%.17g', value)
 end
@@ -271,6 +295,10 @@ if op == 'acquire' then
 end
 
 if op == 'release' then
+  local age = tonumber(ARGV[13])
+  if age ~= nil and age > 0 and age < 60 then
+    now = now - age
+  end
   local seq = tonumber(ARGV[6])
   local sent_at = tonumber(ARGV[7])
   local ahead = tonumber(ARGV[12]) or 0
@@ -303,31 +331,15 @@ if op == 'release' then
   if ARGV[11] ~= '' then
     S.endx = now + tonumber(ARGV[11])
   end
+  if ARGV[14] ~= nil and ARGV[14] ~= '' then
+    pause(tonumber(ARGV[14]), tonumber(ARGV[15]))
+  end
   save()
   return {'ok', tostring(S.window), tostring(S.learned)}
 end
 
 if op == 'pause' then
-  local seconds = tonumber(ARGV[6])
-  local sent_at = tonumber(ARGV[7])
-  if seconds ~= nil and seconds > 0 and seconds < INF then
-    local until_ = now + seconds
-    S.paused_until = math.max(S.paused_until, until_)
-    if S.start_low ~= nil then
-      S.high = math.min(S.high, until_ - S.start_low)
-      if sent_at ~= nil and S.start_high ~= nil then
-        S.low = math.max(S.low, sent_at - S.start_high)
-      end
-      relearn()
-    end
-    S.endx = until_
-    S.minr = 0
-    S.min_at = S.seq
-    if S.limit ~= nil then
-      S.window_sent = S.limit
-    end
-    S.solo_next = 1 -- after the pause, one request goes first
-  end
+  pause(tonumber(ARGV[6]), tonumber(ARGV[7]))
   save()
   return {'ok', tostring(S.window), tostring(S.learned)}
 end
