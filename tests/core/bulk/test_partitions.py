@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import pickle
+import shutil
+import sys
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -20,7 +24,6 @@ from tests.core.toy_sandbox import ToySandbox
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
 
 
 @pytest.fixture
@@ -157,4 +160,40 @@ def test_the_dask_recipe_on_a_local_cluster_shares_the_window_and_loses_nothing(
     assert reports[4].counts == reports[0].counts
     assert sandbox.stats.writes["items"] == 36  # partition 0 was not pushed twice
     assert sandbox.stats.rate_limited == 0  # one window shared by both workers, in Redis
+    assert merge_dead_letters(push, range(4), tmp_path / "all.jsonl") == 4
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_the_spark_recipe_on_a_local_session_loses_nothing(
+    sandbox: ToySandbox, tmp_path: Path, redis_url: str, namespace: str, monkeypatch: Any
+) -> None:
+    """PySpark's ``mapPartitionsWithIndex(...).collect()``; skipped without pyspark and Java."""
+    pyspark = pytest.importorskip("pyspark.sql")
+    if shutil.which("java") is None:
+        pytest.skip("PySpark needs a Java runtime (apt-get install default-jre-headless)")
+    # Spark's Python workers run this interpreter, and import the toy client from this checkout.
+    root = str(Path(__file__).resolve().parents[3])
+    paths = [root, os.environ.get("PYTHONPATH", "")]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(path for path in paths if path))
+    monkeypatch.setenv("PYSPARK_PYTHON", sys.executable)
+    push = job(sandbox, tmp_path, pacing=RedisPacing(redis_url, namespace=namespace))
+    spark = (
+        pyspark.SparkSession.builder.master("local[2]")
+        .appName("shopbridge-test")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .getOrCreate()
+    )
+    try:
+        rows = [row for index in range(4) for row in partition(index)]
+        rdd = spark.sparkContext.parallelize(rows, 4)
+        reports = rdd.mapPartitionsWithIndex(
+            lambda index, part: push.push_partitions([(index, part)])
+        ).collect()
+    finally:
+        spark.stop()
+    combined = BulkReport.combine(reports)
+    assert (combined.total, combined.done, combined.not_done) == (40, 36, 4)
+    assert sandbox.stats.rate_limited == 0
     assert merge_dead_letters(push, range(4), tmp_path / "all.jsonl") == 4
