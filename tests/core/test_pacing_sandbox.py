@@ -7,6 +7,7 @@ The sandbox is the real server (aiohttp on loopback); its limiter counts every r
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import TYPE_CHECKING
 
 import pytest
@@ -15,7 +16,7 @@ from shopbridge._sandbox.ratelimit import RateLimit
 from shopbridge.core._pacing import LocalPacing
 from shopbridge.core.bulk._report import BulkOutcome, BulkReport
 from shopbridge.core.sansio._policy import RetryPolicy
-from tests.core.toy import API_KEY, AsyncToy
+from tests.core.toy import API_KEY, AsyncToy, Toy
 from tests.core.toy_sandbox import ToySandbox
 
 if TYPE_CHECKING:
@@ -93,5 +94,23 @@ async def test_two_clients_of_one_process_share_the_store_limiter_and_meet_no_42
                 first.items.push_many(items(45, "a"), concurrency=8),
                 second.items.push_many(items(45, "b"), concurrency=8),
             )
+        assert sandbox.stats.rate_limited == 0
+    assert BulkReport.combine(reports).done == 90
+
+
+def test_blocking_clients_in_two_threads_share_the_store_limiter() -> None:
+    """Each blocking client runs its own event loop: the one limiter serves both."""
+    with ToySandbox(rate_limit=RateLimit(limit=30, window=1)).running_in_thread() as sandbox:
+        reports: list[BulkReport] = []
+
+        def push(prefix: str) -> None:
+            with Toy(API_KEY, "north", base_url=sandbox.base_url, rate_window=1.0) as toy:
+                reports.append(toy.items.push_many(items(45, prefix), concurrency=8))
+
+        threads = [threading.Thread(target=push, args=(prefix,)) for prefix in "ab"]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
         assert sandbox.stats.rate_limited == 0
     assert BulkReport.combine(reports).done == 90

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import functools
 import hashlib
 import importlib.resources
@@ -255,6 +256,14 @@ def _redis_errors() -> tuple[type[BaseException], ...]:
     return (redis.exceptions.RedisError, OSError, TimeoutError, asyncio.TimeoutError)
 
 
+class _Gate:
+    """The tasks of one event loop waiting on one store: one looks, the others wait for it."""
+
+    def __init__(self) -> None:
+        self.looking = False
+        self.opened = asyncio.Event()
+
+
 class RedisLimiter:
     """The pacing of one store, its state in Redis; any event loop of this process."""
 
@@ -267,6 +276,9 @@ class RedisLimiter:
         self._alone = StoreLimiter(window=scope.window, assumed=scope.assumed)
         self._window = scope.window
         self._learned = False
+        self._gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Gate] = (
+            weakref.WeakKeyDictionary()
+        )
         self._outbox: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, collections.deque[tuple[Any, ...]]
         ] = weakref.WeakKeyDictionary()
@@ -337,15 +349,38 @@ class RedisLimiter:
             PacingTimeoutError: the wait would pass `deadline`.
         """
         started = time.monotonic()
-        # Every waiting task asks Redis itself, rather than queueing behind one: when the
-        # window frees they ask at once, and Redis (one script at a time) orders them.
+        loop = asyncio.get_running_loop()
         while True:
-            ticket = await self._try(started, deadline)
-            if ticket is not None:
-                return ticket
+            got = await self._try(started, deadline)
+            if not isinstance(got, float):
+                return got
+            # One task of this loop looks again after the wait; the others wait for it to
+            # get a permit (the window is open again), then all ask at once: not a poll per
+            # task while a request goes alone, nor one grant at a time when the window opens.
+            gate = self._gates.get(loop)
+            if gate is None:
+                gate = self._gates.setdefault(loop, _Gate())
+            if gate.looking:
+                opened = gate.opened
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(max(got, self._pacing.poll) * 4):
+                        await opened.wait()
+                continue
+            gate.looking = True
+            try:
+                while True:
+                    await asyncio.sleep(got)
+                    look = await self._try(started, deadline)
+                    if not isinstance(look, float):
+                        return look
+                    got = look
+            finally:
+                gate.looking = False
+                gate.opened.set()
+                gate.opened = asyncio.Event()
 
-    async def _try(self, started: float, deadline: float | None) -> Ticket | None:
-        # One look at Redis: a permit, or a wait slept here (then None: look again).
+    async def _try(self, started: float, deadline: float | None) -> Ticket | float:
+        # One look at Redis: a permit, or how long to wait before the next look.
         now = time.monotonic()
         if self._health.alone(now):
             return await self._alone.acquire(deadline=deadline)
@@ -372,8 +407,7 @@ class RedisLimiter:
         wait = float(reply[1])
         if deadline is not None and verdict == "wait" and now + wait > deadline:
             raise PacingTimeoutError(wait)
-        await asyncio.sleep(wait)
-        return None
+        return wait
 
     async def _failed(self, error: BaseException) -> None:
         self._health.failed(error)
