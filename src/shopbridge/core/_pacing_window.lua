@@ -203,7 +203,13 @@ local function read_remaining(seq, sent_at, r, ahead)
     return
   end
   if seq < S.first then
-    return -- sent before this window began: it may have counted in the last one
+    -- Sent before this window began: it may have counted in the last one. It did when its
+    -- count is more than this window can have reached: not one of this window's after all.
+    if limit ~= nil and limit - r > S.window_sent and S.carry > 0 then
+      S.carry = S.carry - 1
+      S.window_sent = S.window_sent - 1
+    end
+    return
   end
   if S.provisional == 1 then
     S.provisional = 0 -- counted in the window assumed to have begun: it started by now

@@ -280,7 +280,13 @@ class RateWindow:
                 self._exact_anchor = seq
             return
         if seq < self._first:
-            return  # sent before this window began: it may have counted in the last one
+            # Sent before this window began: it may have counted in the last one. It did when
+            # its count is more than this window can have reached: then it is not one of
+            # this window's own requests after all.
+            if limit is not None and limit - remaining > self._window_sent and self._carry:
+                self._carry -= 1
+                self._window_sent -= 1
+            return
         if self._provisional:
             # Counted in the window assumed to have begun: it started by now.
             self._provisional = False
