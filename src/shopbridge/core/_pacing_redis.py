@@ -100,7 +100,7 @@ class RedisPacing:
     lease: float = field(default=40.0, kw_only=True)
     timeout: float = field(default=0.5, kw_only=True)
     retry_interval: float = field(default=1.0, kw_only=True)
-    poll: float = field(default=0.002, kw_only=True)
+    poll: float = field(default=0.01, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         if importlib.util.find_spec("redis") is None:
