@@ -2,7 +2,8 @@
 
 Here: the four clients (`AsyncKanal` and its blocking twin `Kanal`, `AsyncKarla` and `Karla`)
 and their options, the decision tables that classify every answer and their parts, the retry
-policy, the bulk runner's options, report and outcomes, and every exception. Each name means
+policy, the bulk runner's options, report and outcomes, shared pacing (`RedisPacing`),
+partitioned pushes for Dask and Spark (`PartitionedPush`), and every exception. Each name means
 one thing: the two APIs' models, some of which share a name (Kanal's ``Order`` is what you send,
 Karla's what it answers), are reached through their own packages, `shopbridge.kanal` and
 `shopbridge.karla`, with Karla's webhook verification. The sandboxes are
@@ -46,7 +47,9 @@ if TYPE_CHECKING:
         ValidationError,
     )
     from shopbridge.core._otel import Telemetry
+    from shopbridge.core._pacing_redis import RedisPacing
     from shopbridge.core._requests import Response
+    from shopbridge.core.bulk._partitions import PartitionedPush, merge_dead_letters
     from shopbridge.core.bulk._push import PushOptions
     from shopbridge.core.bulk._report import (
         BulkOutcome,
@@ -115,10 +118,12 @@ __all__ = [
     "KarlaOptions",
     "MalformedSignatureError",
     "NotFoundError",
+    "PartitionedPush",
     "PayloadRejectedError",
     "PushOptions",
     "RateLimitedError",
     "RecordResult",
+    "RedisPacing",
     "RequestError",
     "RequestFacts",
     "RequestFailedError",
@@ -140,6 +145,7 @@ __all__ = [
     "WaitSource",
     "__version__",
     "decide",
+    "merge_dead_letters",
 ]
 
 _MODULES: dict[str, tuple[str, ...]] = {
@@ -170,6 +176,8 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "UnwritableFileError",
         "ValidationError",
     ),
+    "shopbridge.core._pacing_redis": ("RedisPacing",),
+    "shopbridge.core.bulk._partitions": ("PartitionedPush", "merge_dead_letters"),
     "shopbridge.core.bulk._push": ("PushOptions",),
     "shopbridge.core.bulk._report": (
         "BulkOutcome",

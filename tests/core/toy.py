@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, TypeVar, Unpack, cast
 
 from shopbridge.core._blocking import BlockingFacade
 from shopbridge.core._client_base import EngineClient
 from shopbridge.core._endpoint import Answer, Endpoint
 from shopbridge.core._engine import Engine
-from shopbridge.core._pacing import Pacer
+from shopbridge.core._pacing import Pacer, PacingBackend, StoreLimiter
 from shopbridge.core._transport import Transport, check_base_url
 from shopbridge.core._twins import BlockingResource, blocking, blocking_feed
 from shopbridge.core.bulk._push import push_records
@@ -133,7 +133,14 @@ class AsyncToy(EngineClient):
     _unreadable_consequence = "the item was most likely written."
 
     def __init__(
-        self, api_key: str, shop: str, *, base_url: str, retry: RetryPolicy = FAST
+        self,
+        api_key: str,
+        shop: str,
+        *,
+        base_url: str,
+        retry: RetryPolicy = FAST,
+        rate_window: float | None = None,
+        pacing: PacingBackend | None = None,
     ) -> None:
         self.shop = shop
         self.scope = f"toy shop {shop}"
@@ -148,10 +155,17 @@ class AsyncToy(EngineClient):
             table=TOY_TABLE,
             parse_error=parse_error,
             policy=retry,
-            pacer=Pacer(window=60.0),
+            pacer=Pacer(
+                window=60.0 if rate_window is None else rate_window,
+                assumed=rate_window is None,
+                backend=pacing,
+                api="toy",
+                base_url=base_url,
+            ),
             secrets=(api_key,),
         )
-        self.limiter = self._engine.pacer.limiter(shop)  # the one every task of the shop shares
+        # The one every task of the shop shares; in-process unless a test gives a backend.
+        self.limiter = cast("StoreLimiter", self._engine.pacer.limiter(shop))
         self.items = AsyncItems(self)
 
     def _path_value(self, endpoint: Endpoint[Any], name: str, value: object) -> str:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from aiohttp import web
 
-    from shopbridge._sandbox.ratelimit import RateLimitDecision
+    from shopbridge._sandbox.ratelimit import RateLimit, RateLimitDecision
 
 SHOPS = ("north", "south")
 
@@ -41,8 +41,10 @@ class ToySandbox(SandboxServer):
     scopes_name = "shops"
     resources = ("items",)
 
-    def __init__(self, *, faults: str = "none", seed: int | None = 0) -> None:
-        super().__init__(host="127.0.0.1", port=0, rate_limit=None, faults=faults, seed=seed)
+    def __init__(
+        self, *, faults: str = "none", seed: int | None = 0, rate_limit: RateLimit | None = None
+    ) -> None:
+        super().__init__(host="127.0.0.1", port=0, rate_limit=rate_limit, faults=faults, seed=seed)
         self._ids = itertools.count(1)
 
     def _routes(self) -> Sequence[Route]:
@@ -68,7 +70,11 @@ class ToySandbox(SandboxServer):
             return _error(422, "invalid", "the item is invalid", name=["name is required"])
         key = params.get("id") or f"auto-{next(self._ids)}"
         record, created = self._records.put(shop, "items", key, item)
-        return json_response(201 if created else 200, {"id": key, **record.data})
+        return json_response(
+            201 if created else 200,
+            {"id": key, **record.data},
+            headers=None if decision is None else decision.headers(),
+        )
 
     def _not_found(self) -> web.StreamResponse:
         return _error(404, "no_route", "no such route")

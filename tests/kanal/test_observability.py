@@ -194,7 +194,8 @@ async def test_a_failed_call_has_an_error_span(kanal_sandbox: KanalSandbox) -> N
         tracer_provider=provider, meter_provider=MeterProvider(metric_readers=[reader])
     )
     kanal_sandbox.set_faults("throttle=1:1")
-    policy = RetryPolicy(max_attempts=1)
+    # A 429's wait is not a failed attempt while the deadline allows it: this one does not.
+    policy = RetryPolicy(max_attempts=1, deadline=0.5)
     async with AsyncKanal(
         DEFAULT_API_KEY, 1, base_url=kanal_sandbox.base_url, retry=policy, telemetry=telemetry
     ) as kanal:

@@ -19,6 +19,7 @@ import pytest
 
 from shopbridge._sandbox.faults import FaultInjector
 from shopbridge.core._errors import RateLimitedError, RequestFailedError, TransientError
+from shopbridge.core._pacing import LocalPacing
 from shopbridge.core.sansio._policy import RetryPolicy
 from shopbridge.core.sansio._table import Rule
 from shopbridge.core.sansio._verdict import Action, WaitSource
@@ -110,7 +111,8 @@ async def test_a_429_is_waited_for_exactly_retry_after_then_succeeds(
 
 async def test_a_429_from_a_spent_window_is_waited_out_then_succeeds() -> None:
     async with KanalSandbox(rate_limit=RateLimit(limit=2, window=1)) as sandbox:
-        async with client(sandbox) as other_task:  # another process spends the window
+        # Another process spends the window: its own pacer (clients of one process share one).
+        async with client(sandbox, pacing=LocalPacing()) as other_task:
             for number in range(2):
                 await other_task.customers.upsert(customer(f"OTHER-{number}"))
         async with client(sandbox, rate_window=1) as kanal:

@@ -20,6 +20,7 @@ from shopbridge.core._errors import (
     TransientError,
     ValidationError,
 )
+from shopbridge.core._pacing import LocalPacing
 from shopbridge.core.sansio._policy import RetryPolicy
 from shopbridge.kanal import AsyncKanal, Customer, Kanal, Order, OrderUpdate
 from shopbridge.kanal.sandbox import (
@@ -139,7 +140,9 @@ async def test_no_success_retry_or_error_path_shows_the_key(
             seen.append(await _raises(lambda: kanal.orders.upsert(order()), RateLimitedError))
         # The store is paused for 30 s now: the pacer refuses before sending.
         seen.append(await _raises(lambda: kanal.orders.upsert(order()), RateLimitedError))
-    async with client(sandbox, validate=False) as trusting:
+    # Their own pacers (as in other processes): this process's clients of store 1, whatever
+    # their key, share the one paused above.
+    async with client(sandbox, validate=False, pacing=LocalPacing()) as trusting:
         seen.append(
             await _raises(
                 lambda: trusting.orders.upsert({"external_id": "O"}), PayloadRejectedError
@@ -152,7 +155,7 @@ async def test_no_success_retry_or_error_path_shows_the_key(
     ):
         async with client(sandbox, store_id=store_id) as elsewhere:
             seen.append(await _raises(lambda: elsewhere.customers.upsert({"phone": PHONE}), cls))
-    async with client(sandbox, key=UNREGISTERED) as wrong:
+    async with client(sandbox, key=UNREGISTERED, pacing=LocalPacing()) as wrong:
         seen.append(wrong)
         seen.append(
             await _raises(

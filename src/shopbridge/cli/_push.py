@@ -115,7 +115,7 @@ class PushJob:
         api_key: the key.
         username: Karla's Basic username (the shop slug unless given).
         base_url: the API's base URL, or ``None`` for the client's default.
-        rate_window: the store's rate-limit window (Kanal), seconds.
+        rate_window: the store's rate-limit window (Kanal), seconds; ``None``: learned.
         concurrency: requests in flight at most.
         dead_letter: where the records not done go.
         checkpoint: where the resumable point is kept, if anywhere.
@@ -128,6 +128,7 @@ class PushJob:
         method_options: the resource's own options (a messaging push's ``key_column``...).
         own_checkpoint: whether `checkpoint` is the default one kept beside the dead letter,
             removed once the run ends by itself.
+        pacing: a Redis URL to share the store's window in (``None``: this process alone).
     """
 
     api: str
@@ -147,6 +148,7 @@ class PushJob:
     output: str = "auto"
     own_checkpoint: bool = False
     method_options: Mapping[str, Any] = field(factory=dict)
+    pacing: str | None = None
 
     async def run(self, console: Console) -> int:
         """Push, show progress and the summary; return the exit status (0, 1 or 3)."""
@@ -223,11 +225,16 @@ class PushJob:
         if self.api == "kanal":
             from shopbridge import kanal  # noqa: PLC0415
 
+            options: kanal.KanalOptions = {
+                "base_url": base_url or kanal.DEFAULT_BASE_URL,
+                "pacing": self.pacing,
+            }
+            if self.rate_window is not None:  # else assumed, and learned
+                options["rate_window"] = self.rate_window
             kanal_client = kanal.AsyncKanal(
                 self.api_key,
                 self.scope or None,  # no store: a messaging push
-                base_url=base_url or kanal.DEFAULT_BASE_URL,
-                rate_window=self.rate_window or kanal.RATE_WINDOW,
+                **options,
             )
             return kanal_client, _kanal_method(kanal_client, self.resource)
         from shopbridge import karla  # noqa: PLC0415
@@ -237,6 +244,7 @@ class PushJob:
             self.api_key,
             self.scope,
             base_url=base_url or karla.DEFAULT_BASE_URL,
+            pacing=self.pacing,
         )
         return karla_client, _karla_method(karla_client, self.resource)
 

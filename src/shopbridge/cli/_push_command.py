@@ -109,6 +109,14 @@ def _push_options(
             help="With --sandbox: its rate limit, or 'off'.",
         ),
         click.option(
+            "--pacing",
+            envvar="SHOPBRIDGE_PACING",
+            default=None,
+            metavar="URL",
+            help="Share the store's rate-limit window with every process pushing into it: "
+            "redis://HOST:PORT/DB (needs shopbridge[redis]) [default: this process alone].",
+        ),
+        click.option(
             "-v",
             "--verbose",
             count=True,
@@ -141,7 +149,7 @@ def _push_options(
     "--rate-window",
     type=click.FloatRange(min=0, min_open=True),
     default=None,
-    help="The store's rate-limit window in seconds [default: 60, Kanal's minute].",
+    help="The store's rate-limit window in seconds [default: learned, Kanal's minute assumed].",
 )
 @click.option(
     "--key-column",

@@ -77,6 +77,7 @@ class EngineClient:
             return
         self._closed = True
         await self._engine.transport.close()
+        await self._engine.pacer.aclose()
 
     @property
     def counters(self) -> EngineCounters:

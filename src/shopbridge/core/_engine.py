@@ -24,7 +24,7 @@ from shopbridge.core._errors import (
     ValidationError,
     error_class_for,
 )
-from shopbridge.core._pacing import Pacer, PacingTimeoutError, StoreLimiter
+from shopbridge.core._pacing import Limiter, Pacer, PacingTimeoutError
 from shopbridge.core._requests import EngineCounters, Reply, Request, request_id_of
 from shopbridge.core._retry import Retrier
 from shopbridge.core._transport import RawResponse, Transport, TransportError
@@ -134,7 +134,7 @@ class Engine:
             on_attempt = _no_hook  # the observer's span events come with the hook's calls
         self._on_attempt = on_attempt
         self._observer = observer
-        self.counters = EngineCounters()
+        self.counters = EngineCounters(pacer=pacer)
         """Calls, attempts, 429s met and the rules that fired, since the engine was built."""
         self._rng = rng if rng is not None else random.Random()  # noqa: S311 - jitter, not crypto
         self._retrier: Retrier[_Call, Reply] = Retrier(
@@ -195,6 +195,8 @@ class Engine:
         run_counters = RUN_COUNTERS.get()  # the one context read of a call
         if run_counters is not None:
             run_counters.calls += 1
+            if run_counters.pacer is None:
+                run_counters.attach(self.pacer)
         now = self._clock()
         deadline = self.policy.deadline
         call = _Call(
@@ -255,15 +257,15 @@ class Engine:
             )
         except TransportError as exc:
             limiter.release(ticket, None)
-            return self._act(call, limiter, exc.failure, self._wallclock())
+            return self._act(call, limiter, exc.failure, self._wallclock(), ticket)
         except BaseException:  # cancelled: give the permit back, then stop
             limiter.release(ticket, None)
             raise
         now = self._wallclock()
         limiter.release(ticket, parse_rate_limit(raw.headers, now))
-        return self._act(call, limiter, self._response(raw), now)
+        return self._act(call, limiter, self._response(raw), now, ticket)
 
-    async def _pace(self, call: _Call, limiter: StoreLimiter) -> Ticket:
+    async def _pace(self, call: _Call, limiter: Limiter) -> Ticket:
         try:
             ticket = await limiter.acquire(deadline=call.deadline_at)
         except PacingTimeoutError as exc:
@@ -311,7 +313,7 @@ class Engine:
         )
 
     def _act(
-        self, call: _Call, limiter: StoreLimiter, outcome: Outcome, now: float
+        self, call: _Call, limiter: Limiter, outcome: Outcome, now: float, ticket: Ticket
     ) -> Reply | None:
         """Decide on one attempt's outcome: the reply, ``None`` to retry, or raise to fail."""
         verdict = self.table.decide(outcome, call.facts, now=now)
@@ -328,7 +330,10 @@ class Engine:
             if run_counters is not None:
                 run_counters.rate_limited += 1
             # One 429 pauses every task of the store, not only this one.
-            limiter.pause(verdict.wait if verdict.wait is not None else self.policy.backoff_base)
+            limiter.pause(
+                verdict.wait if verdict.wait is not None else self.policy.backoff_base,
+                sent_at=ticket.sent_at,
+            )
         if verdict.succeeded and isinstance(outcome, HttpResponse):
             self._log_done(call, verdict)
             if self._on_attempt is not None:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from attrs import define, field, frozen
 
 from shopbridge.core.sansio._verdict import Verdict
 
-__all__ = ["EngineCounters", "Reply", "Request", "Response", "request_id_of"]
+__all__ = ["EngineCounters", "PacingTally", "Reply", "Request", "Response", "request_id_of"]
 
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid")
 
@@ -108,6 +108,19 @@ class Response:
     request_id: str | None
 
 
+class PacingTally(Protocol):
+    """What a pacer tells a report: seconds paced alone and the windows it learned."""
+
+    @property
+    def paced_alone(self) -> float:
+        """Seconds paced alone, a shared backend out of reach."""
+        ...
+
+    def learned(self) -> dict[str, float]:
+        """The rate-limit windows learned from the server, in seconds, by pace key."""
+        ...
+
+
 @define(kw_only=True)
 class EngineCounters:
     """What one engine has done since it was built; read twice and subtract to measure a run.
@@ -117,12 +130,26 @@ class EngineCounters:
         attempts: attempts sent (retries included).
         rate_limited: attempts answered ``WAIT_RETRY_AFTER`` (429s met).
         rules: how often each decision-table row fired, by rule name.
+        paced_alone: seconds the pacer paced alone, its shared backend out of reach (read
+            from `pacer` by `snapshot`).
+        learned_windows: the rate-limit windows learned from the server, by pace key.
+        pacer: the engine's pacer, read by `snapshot`.
     """
 
     calls: int = 0
     attempts: int = 0
     rate_limited: int = 0
     rules: Counter[str] = field(factory=Counter)
+    paced_alone: float = 0.0
+    learned_windows: dict[str, float] = field(factory=dict)
+    pacer: PacingTally | None = field(default=None, repr=False, eq=False)
+    alone_before: float = field(default=0.0, repr=False, eq=False)
+    """What `pacer` had paced alone before these counters began reading it."""
+
+    def attach(self, pacer: PacingTally) -> None:
+        """Read `pacer` from now on (a bulk run's first call): its past is not this run's."""
+        self.pacer = pacer
+        self.alone_before = pacer.paced_alone
 
     @property
     def retries(self) -> int:
@@ -131,22 +158,30 @@ class EngineCounters:
 
     def snapshot(self) -> EngineCounters:
         """A copy, to subtract from a later reading."""
+        pacer = self.pacer
         return EngineCounters(
             calls=self.calls,
             attempts=self.attempts,
             rate_limited=self.rate_limited,
             rules=Counter(self.rules),
+            paced_alone=(
+                self.paced_alone if pacer is None else pacer.paced_alone - self.alone_before
+            ),
+            learned_windows=dict(self.learned_windows) if pacer is None else pacer.learned(),
         )
 
     def since(self, earlier: EngineCounters) -> EngineCounters:
         """What happened between `earlier` (a snapshot) and now."""
         rules = Counter(self.rules)
         rules.subtract(earlier.rules)
+        now = self.snapshot()
         return EngineCounters(
             calls=self.calls - earlier.calls,
             attempts=self.attempts - earlier.attempts,
             rate_limited=self.rate_limited - earlier.rate_limited,
             rules=+rules,
+            paced_alone=max(now.paced_alone - earlier.paced_alone, 0.0),
+            learned_windows=now.learned_windows,
         )
 
 

@@ -36,7 +36,8 @@ from shopbridge.core._client_base import EngineClient
 from shopbridge.core._engine import Engine
 from shopbridge.core._errors import ConfigurationError, ValidationError
 from shopbridge.core._otel import Telemetry
-from shopbridge.core._pacing import Pacer
+from shopbridge.core._pacing import Pacer, PacingBackend
+from shopbridge.core._pacing_redis import resolve_pacing
 from shopbridge.core._transport import DEFAULT_MAX_BODY, Transport, check_base_url, user_agent
 from shopbridge.core.sansio._policy import RetryPolicy
 from shopbridge.core.sansio._table import DecisionTable
@@ -115,8 +116,8 @@ class KanalOptions(TypedDict, total=False):
         retry: how long and how often one call may be tried (default `RetryPolicy()`).
         table: the decision table (``KANAL_TABLE``, or a copy with rows of your own).
         messaging_table: the messaging API's decision table (``KANAL_MESSAGING_TABLE``).
-        rate_window: the store's rate-limit window in seconds (Kanal: 60). The pacer assumes
-            it until a 429 reveals the real one.
+        rate_window: the store's rate-limit window in seconds. Not given, the pacer assumes
+            Kanal's documented minute and learns the real length (one probe's 429 per run).
         max_connections: the connection pool's size (100).
         max_body: the largest answer body read, decompressed, in bytes (64 MiB); a larger
             one fails as ``answer_too_large``, never held in memory.
@@ -131,6 +132,9 @@ class KanalOptions(TypedDict, total=False):
             next, the wait, the latency), on the event loop: keep it quick. Its errors are
             logged, never raised.
         telemetry: OpenTelemetry spans and counters (`Telemetry`, the ``otel`` extra).
+        pacing: where the store's rate-limit window is kept: this process (the default,
+            shared by its clients of the store) or a `RedisPacing` (or its ``redis://`` URL)
+            shared by every process and machine pushing into the store.
     """
 
     base_url: str
@@ -147,6 +151,7 @@ class KanalOptions(TypedDict, total=False):
     unknown_fields: Literal["reject", "send"]
     on_attempt: AttemptHook | None
     telemetry: Telemetry | None
+    pacing: PacingBackend | str | None
 
 
 @frozen(kw_only=True)
@@ -160,12 +165,14 @@ class KanalSettings:
     table: DecisionTable
     messaging_table: DecisionTable
     rate_window: float
+    window_assumed: bool
     max_connections: int
     max_body: int
     ssl_context: ssl.SSLContext | None
     trust_env: bool
     validate: bool
     reject_unknown: bool
+    pacing: PacingBackend | None
     on_attempt: AttemptHook | None = None
     telemetry: Telemetry | None = None
 
@@ -212,6 +219,7 @@ def settings(api_key: object, store_id: object, options: KanalOptions) -> KanalS
         table=options.get("table", KANAL_TABLE),
         messaging_table=options.get("messaging_table", KANAL_MESSAGING_TABLE),
         rate_window=rate_window,
+        window_assumed="rate_window" not in options,
         max_connections=options.get("max_connections", 100),
         max_body=options.get("max_body", DEFAULT_MAX_BODY),
         ssl_context=options.get("ssl_context"),
@@ -220,6 +228,7 @@ def settings(api_key: object, store_id: object, options: KanalOptions) -> KanalS
         reject_unknown=unknown_fields == "reject",
         on_attempt=options.get("on_attempt"),
         telemetry=options.get("telemetry"),
+        pacing=resolve_pacing(options.get("pacing")),
     )
 
 
@@ -281,7 +290,14 @@ class AsyncKanal(EngineClient):
             table=config.table,
             parse_error=parse_error,
             policy=config.retry,
-            pacer=Pacer(window=config.rate_window),
+            pacer=Pacer(
+                window=config.rate_window,
+                assumed=config.window_assumed,
+                backend=config.pacing,
+                api="kanal",
+                base_url=config.base_url,
+                private=frozenset({"messaging"}),  # the messaging limit is the key's own
+            ),
             secrets=(config.api_key,),
             on_attempt=fan_out([config.on_attempt] if config.on_attempt else []),
             observer=config.telemetry,

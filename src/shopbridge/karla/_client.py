@@ -39,7 +39,8 @@ from shopbridge.core._client_base import EngineClient
 from shopbridge.core._engine import Engine
 from shopbridge.core._errors import ConfigurationError, ValidationError
 from shopbridge.core._otel import Telemetry
-from shopbridge.core._pacing import Pacer
+from shopbridge.core._pacing import Pacer, PacingBackend
+from shopbridge.core._pacing_redis import resolve_pacing
 from shopbridge.core._transport import DEFAULT_MAX_BODY, Transport, check_base_url, user_agent
 from shopbridge.core.sansio._paths import segment
 from shopbridge.core.sansio._policy import RetryPolicy
@@ -111,6 +112,8 @@ class KarlaOptions(TypedDict, total=False):
             FastAPI would silently drop; ``"send"`` sends it anyway.
         on_attempt: called with an `AttemptEvent` after each attempt, on the event loop.
         telemetry: OpenTelemetry spans and counters (`Telemetry`, the ``otel`` extra).
+        pacing: where the shop's rate-limit state is kept: this process (the default) or a
+            `RedisPacing` (or its ``redis://`` URL) shared by every process and machine.
     """
 
     base_url: str
@@ -126,6 +129,7 @@ class KarlaOptions(TypedDict, total=False):
     unknown_fields: Literal["reject", "send"]
     on_attempt: AttemptHook | None
     telemetry: Telemetry | None
+    pacing: PacingBackend | str | None
 
 
 @frozen(kw_only=True)
@@ -145,6 +149,7 @@ class KarlaSettings:
     trust_env: bool
     validate: bool
     reject_unknown: bool
+    pacing: PacingBackend | None
     on_attempt: AttemptHook | None = None
     telemetry: Telemetry | None = None
 
@@ -228,6 +233,7 @@ def settings(
         reject_unknown=unknown_fields == "reject",
         on_attempt=options.get("on_attempt"),
         telemetry=options.get("telemetry"),
+        pacing=resolve_pacing(options.get("pacing")),
     )
 
 
@@ -298,7 +304,13 @@ class AsyncKarla(EngineClient):
             table=config.table,
             parse_error=parse_error,
             policy=config.retry,
-            pacer=Pacer(window=_PACING_WINDOW),
+            pacer=Pacer(
+                window=_PACING_WINDOW,
+                assumed=True,
+                backend=config.pacing,
+                api="karla",
+                base_url=config.base_url,
+            ),
             secrets=(config.api_key, token),
             on_attempt=fan_out([config.on_attempt] if config.on_attempt else []),
             observer=config.telemetry,

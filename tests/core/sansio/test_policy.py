@@ -256,3 +256,48 @@ def test_next_plan_reads_the_time_left_at_now() -> None:
         wait=5.0, source=WaitSource.RETRY_AFTER
     )
     assert state.next_plan(RetryPolicy(), now=6.0, rng=random.Random(0)).give_up is not None
+
+
+def attempt_429s(state: CallState, count: int) -> None:
+    for _ in range(count):
+        state.attempts += 1
+        state.record(HttpResponse(status=429), server_wait(1.0))
+
+
+def test_waiting_out_a_429_is_not_a_failed_attempt_while_the_deadline_allows() -> None:
+    """Two pushes on one store: 429s must not exhaust max_attempts with 110 s of 120 left."""
+    policy = RetryPolicy(max_attempts=6, deadline=120.0)
+    state = CallState(facts=FACTS, started_at=0.0, deadline_at=120.0)
+    attempt_429s(state, 8)
+    plan = state.next_plan(policy, now=10.0, rng=random.Random(0))
+    assert plan.give_up is None
+    assert (plan.wait, plan.source) == (1.0, WaitSource.RETRY_AFTER)
+    assert state.waited_out == 8
+
+
+def test_the_deadline_still_bounds_the_429s_waited_out() -> None:
+    policy = RetryPolicy(max_attempts=6, deadline=120.0)
+    state = CallState(facts=FACTS, started_at=0.0, deadline_at=120.0)
+    attempt_429s(state, 8)
+    plan = state.next_plan(policy, now=119.5, rng=random.Random(0))
+    assert plan.give_up is not None
+    assert "deadline" in plan.give_up
+
+
+def test_failures_beside_429s_still_count_against_max_attempts() -> None:
+    policy = RetryPolicy(max_attempts=3, deadline=120.0)
+    state = CallState(facts=FACTS, started_at=0.0, deadline_at=120.0)
+    attempt_429s(state, 4)
+    for _ in range(3):
+        state.attempts += 1
+        state.record(HttpResponse(status=503), BACKOFF)
+    plan = state.next_plan(policy, now=10.0, rng=random.Random(0))
+    assert plan.give_up == "3 attempts made, the most this policy allows"
+
+
+def test_without_a_deadline_429s_count_as_attempts() -> None:
+    policy = RetryPolicy(max_attempts=6, deadline=None)
+    state = CallState(facts=FACTS, started_at=0.0, deadline_at=None)
+    attempt_429s(state, 6)
+    plan = state.next_plan(policy, now=10.0, rng=random.Random(0))
+    assert plan.give_up is not None

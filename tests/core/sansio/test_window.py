@@ -108,7 +108,9 @@ def test_a_pause_that_is_not_a_positive_finite_wait_is_ignored(seconds: float) -
 
 def test_a_429_teaches_the_window_length_when_its_start_was_seen() -> None:
     rate = RateWindow(window=60.0)
-    rate.release(sent(rate, 0.0), state(3, 2), now=1.0)  # seen: the window starts at 1.0
+    # Sent and answered at 1.0: the window starts at 1.0 (a start is known between the send
+    # of the first request counted and its answer; the length is bounded from the send).
+    rate.release(sent(rate, 1.0), state(3, 2), now=1.0)
     rate.pause(2.0, now=5.0)  # the server: it ends at 7.0
     assert rate.window == 6.0
 
@@ -122,7 +124,7 @@ def test_a_429_teaches_nothing_when_the_window_start_is_a_guess() -> None:
 
 def test_a_window_learned_shorter_than_clock_noise_is_not_learned() -> None:
     rate = RateWindow(window=60.0)
-    rate.release(sent(rate, 0.0), state(3, 2), now=1.0)
+    rate.release(sent(rate, 1.0), state(3, 2), now=1.0)
     rate.pause(MIN_WINDOW / 4, now=1.0)
     assert rate.window == 60.0
 
@@ -131,3 +133,132 @@ def test_a_ticket_says_how_long_its_request_waited() -> None:
     rate = RateWindow(window=60.0)
     ticket = rate.take(started=1.0, now=3.5)
     assert (ticket.seq, ticket.sent_at, ticket.waited) == (1, 3.5, 2.5)
+
+
+def spend(rate: RateWindow, limit: int, *, start: float, step: float = 0.01) -> float:
+    """Send and answer `limit` requests one by one from `start`; returns the time after."""
+    now = start
+    for left in range(limit - 1, -1, -1):
+        rate.release(sent(rate, now), state(limit, left), now=now + step / 2)
+        now += step
+    return now
+
+
+def test_an_assumed_window_once_spent_is_probed_not_waited_out() -> None:
+    rate = RateWindow(window=60.0, assumed=True)
+    now = spend(rate, 5, start=0.0)
+    assert rate.tokens == 0
+    assert rate.blocked_until(now) is None  # one probe may go
+    probe = sent(rate, now)
+    assert rate.first_answer_pending  # the probe goes alone
+    assert not rate.may_send(now)
+    # The store is still spent: 429, Retry-After 1 (whole seconds, rounded up).
+    rate.release(probe, state(5, 0), now=now + 0.001)
+    rate.pause(1.0, now=now + 0.001, sent_at=now)
+    # Between the probe's send (0.05 after the start) and the wait's end (1.05 after the
+    # start at the latest) lies one whole second: Laravel's windows are whole seconds.
+    assert (rate.window, rate.learned) == (1.0, True)
+
+
+def test_a_given_window_once_spent_is_waited_out_without_a_probe() -> None:
+    rate = RateWindow(window=10.0)
+    now = spend(rate, 5, start=0.0)
+    assert rate.blocked_until(now) == pytest.approx(10.005)
+    assert not rate.learned
+
+
+def test_a_learned_window_is_used_for_the_next_windows() -> None:
+    rate = RateWindow(window=60.0, assumed=True)
+    now = spend(rate, 5, start=0.0)
+    probe = sent(rate, now)
+    rate.release(probe, state(5, 0), now=now)
+    rate.pause(1.0, now=now, sent_at=now)
+    assert rate.blocked_until(now + 0.5) == now + 1.0  # the pause
+    after = now + 1.0
+    first = sent(rate, after)
+    rate.release(first, state(5, 4), now=after + 0.01)  # the next window starts
+    for left in (3, 2, 1, 0):
+        rate.release(sent(rate, after + 0.02), state(5, left), now=after + 0.03)
+    assert rate.blocked_until(after + 0.04) == pytest.approx(after + 0.01 + 1.0)
+
+
+def test_a_429_after_a_learned_window_raises_its_lower_bound() -> None:
+    rate = RateWindow(window=60.0, assumed=True)
+    now = spend(rate, 3, start=0.0)
+    probe = sent(rate, now)
+    rate.release(probe, state(3, 0), now=now)
+    # Retry-After 2 from 0.03: the window is at most 2.03 s, so 2 s is taken.
+    rate.pause(2.0, now=now, sent_at=now)
+    assert rate.window == 2.0
+    # Sent at 2.01 after the start (as 2 s allows), it still met a 429: the window is longer.
+    rate._start_low, rate._start_high = 0.0, 0.005  # the same window's start, as seen
+    late = rate.take(started=2.01, now=2.01)
+    rate.release(late, state(3, 0), now=2.02)
+    rate.pause(1.0, now=2.02, sent_at=2.01)
+    assert rate.window > 2.0
+
+
+def test_after_a_pause_one_request_goes_first_then_the_window_opens() -> None:
+    rate = RateWindow(window=10.0)
+    rate.release(sent(rate, 0.0), state(10, 9), now=0.0)
+    rate.pause(2.0, now=1.0)
+    assert rate.blocked_until(1.5) == 3.0
+    first = sent(rate, 3.0)
+    assert not rate.may_send(3.0)  # the others wait for its answer
+    rate.release(first, state(10, 9), now=3.01)
+    assert rate.may_send(3.01)
+    assert rate.tokens == 9
+
+
+def test_the_first_request_of_an_assumed_new_window_goes_alone() -> None:
+    rate = RateWindow(window=1.0)
+    spend(rate, 3, start=0.0)
+    assert rate.blocked_until(0.5) == pytest.approx(1.005)
+    assert rate.blocked_until(1.1) is None
+    first = sent(rate, 1.1)
+    assert rate.first_answer_pending
+    rate.release(first, state(3, 2), now=1.11)
+    assert rate.may_send(1.11)
+
+
+def test_out_of_order_answers_with_another_client_never_overstate_the_tokens() -> None:
+    """The newest answer by send order is not the lowest count: take the lowest, less out."""
+    rate = RateWindow(window=60.0)
+    rate.release(sent(rate, 0.0), state(10, 9), now=0.0)  # the window starts
+    second, third = sent(rate, 0.1), sent(rate, 0.1)
+    # Another client spent 3 meanwhile: the third is counted with 5 left, before the second.
+    rate.release(third, state(10, 5), now=0.2)
+    # 5 left, less the second still on its way: 4. (Trusting the newest answer by send order
+    # said 5 - 0 = 5; counting only our own sends, 10 - 3 = 7.)
+    assert rate.tokens == 4
+    rate.release(second, state(10, 4), now=0.3)
+    assert rate.tokens is not None
+    assert rate.tokens <= 4  # (fewer, once the other client's share shows)
+
+
+def test_an_answer_without_a_count_still_spends_a_token() -> None:
+    rate = RateWindow(window=60.0)
+    rate.release(sent(rate, 0.0), state(60, 40), now=0.0)
+    rate.release(sent(rate, 0.1), None, now=0.2)
+    assert rate.tokens == 39
+
+
+def test_a_window_shared_with_another_client_sends_less_in_flight() -> None:
+    rate = RateWindow(window=60.0)
+    rate.release(sent(rate, 0.0), state(20, 19), now=0.0)
+    assert rate.share == 1.0
+    # Ours: 6 more; the server counted 15 by then: someone else sent 8 of them.
+    tickets = [sent(rate, 0.1) for _ in range(6)]
+    for ticket, left in zip(tickets, (12, 10, 9, 8, 6, 5), strict=True):
+        rate.release(ticket, state(20, left), now=0.2)
+    assert rate.share < 0.6
+    # Alone, 5 - 0 = 5 could go in flight; our share of the 5 left is 2.
+    assert rate.tokens == 2
+
+
+def test_a_new_window_revealed_early_bounds_the_length() -> None:
+    rate = RateWindow(window=60.0, assumed=True)
+    rate.release(sent(rate, 0.0), state(10, 9), now=0.01)
+    rate.release(sent(rate, 2.5), state(10, 9), now=2.51)  # a new window by 2.51
+    assert rate.learned
+    assert rate.window == 2.0  # the whole seconds within (0, 2.51]

@@ -20,7 +20,7 @@ from shopbridge.core.sansio._outcome import NO_FIELD_ERRORS, FieldErrors, freeze
 from shopbridge.core.sansio._verdict import MEANINGS, Action, Verdict
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Awaitable, Callable, Iterable
 
     from shopbridge.core.sansio._redaction import Redactor
 
@@ -268,6 +268,10 @@ def _frozen_rules(value: Mapping[str, int]) -> Mapping[str, int]:
     return MappingProxyType(dict(value))
 
 
+def _frozen_windows(value: Mapping[str, float]) -> Mapping[str, float]:
+    return MappingProxyType(dict(value))
+
+
 def _rebuilt_report(fields: dict[str, Any]) -> BulkReport:
     return BulkReport(**fields)
 
@@ -323,6 +327,13 @@ class BulkReport:
             one could not: the run stopped there, with every record settled before that point
             in the checkpoint and the rest resumable once the space is freed.
         rules: how often each decision-table row fired during this run.
+        learned_windows: the rate-limit windows learned from the server (seconds, by store),
+            when nobody gave the window's length.
+        paced_alone: seconds the pacer paced alone because its shared backend (Redis) could
+            not be reached.
+
+    Reports of the partitions of one push add up: ``BulkReport.combine(reports)``, or
+    ``sum(reports)``.
     """
 
     resource: str
@@ -337,6 +348,69 @@ class BulkReport:
     stopped: str | None = None
     rules: Mapping[str, int] = field(factory=dict, converter=_frozen_rules)
     file_error: str | None = None
+    learned_windows: Mapping[str, float] = field(factory=dict, converter=_frozen_windows)
+    paced_alone: float = 0.0
+
+    @classmethod
+    def combine(cls, reports: Iterable[BulkReport]) -> BulkReport:
+        """One report for the partitions of a push, run side by side (Dask, Spark).
+
+        Counts, retries, 429s, dead-lettered rows and the rules add up; ``elapsed`` is the
+        longest partition's (they ran at the same time); ``dead_letter`` is kept when every
+        partition wrote the same file, else ``None`` (merge them with
+        `shopbridge.merge_dead_letters`).
+
+        Raises:
+            ValueError: `reports` is empty.
+        """
+        parts = list(reports)
+        if not parts:
+            msg = "no reports to combine"
+            raise ValueError(msg)
+        counts: dict[BulkOutcome, int] = dict.fromkeys(BulkOutcome, 0)
+        rules: dict[str, int] = {}
+        windows: dict[str, float] = {}
+        for part in parts:
+            for outcome, count in part.counts.items():
+                counts[outcome] += count
+            for rule, count in part.rules.items():
+                rules[rule] = rules.get(rule, 0) + count
+            for key, window in part.learned_windows.items():
+                windows[key] = max(window, windows.get(key, 0.0))
+        resources = list(dict.fromkeys(part.resource for part in parts))
+        letters: set[Path | None] = {part.dead_letter for part in parts if part.dead_letter}
+        if any(part.dead_letter is None and part.dead_lettered for part in parts):
+            letters.add(None)  # a combined report's rows already are in several files
+        stopped = [part.stopped for part in parts if part.stopped]
+        file_errors = [part.file_error for part in parts if part.file_error]
+        return cls(
+            resource=", ".join(resources),
+            total=sum(part.total for part in parts),
+            counts=counts,
+            retries=sum(part.retries for part in parts),
+            rate_limited=sum(part.rate_limited for part in parts),
+            elapsed=max(part.elapsed for part in parts),
+            resumed_from=sum(part.resumed_from for part in parts),
+            dead_letter=letters.pop() if len(letters) == 1 else None,
+            dead_lettered=sum(part.dead_lettered for part in parts),
+            stopped="; ".join(dict.fromkeys(stopped)) or None,
+            file_error="; ".join(dict.fromkeys(file_errors)) or None,
+            rules=rules,
+            learned_windows=windows,
+            paced_alone=sum(part.paced_alone for part in parts),
+        )
+
+    def __add__(self, other: object) -> BulkReport:
+        if not isinstance(other, BulkReport):
+            return NotImplemented
+        return BulkReport.combine((self, other))
+
+    def __radd__(self, other: object) -> BulkReport:
+        if other == 0:  # sum() starts from 0
+            return self
+        if not isinstance(other, BulkReport):
+            return NotImplemented
+        return BulkReport.combine((other, self))
 
     def __reduce__(self) -> tuple[Any, ...]:
         # The read-only mappings do not pickle; their plain copies do, and the converters
@@ -356,6 +430,9 @@ class BulkReport:
             "dead_lettered": self.dead_lettered,
             "stopped": self.stopped,
             "rules": dict(self.rules),
+            "file_error": self.file_error,
+            "learned_windows": dict(self.learned_windows),
+            "paced_alone": self.paced_alone,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -401,6 +478,12 @@ class BulkReport:
         ]
         if self.resumed_from:
             lines.append(f"resumed: {records(self.resumed_from)} settled by earlier runs")
+        for key, window in self.learned_windows.items():
+            lines.append(f"pacing: learned the rate-limit window of {key}: {window:.3g} s")
+        if self.paced_alone:
+            lines.append(
+                f"pacing: paced alone for {self.paced_alone:.1f} s (shared backend unreachable)"
+            )
         if self.stopped:
             lines.append(f"stopped: {self.stopped}")
         if self.dead_letter is not None and self.dead_lettered:

@@ -633,7 +633,7 @@ class BulkRun:
         return self._counters
 
     def _report(self) -> BulkReport:
-        activity = self._activity()
+        activity = self._activity().snapshot()  # the pacer's windows and time alone, read now
         dead_letter = self._dead_letter
         counts = dict(self._counts)
         not_done = sum(count for outcome, count in counts.items() if not outcome.done)
@@ -654,4 +654,6 @@ class BulkRun:
             stopped=self._stopped,
             file_error=self._file_error,
             rules=self._local_rules + activity.rules,
+            learned_windows=activity.learned_windows,
+            paced_alone=activity.paced_alone,
         )

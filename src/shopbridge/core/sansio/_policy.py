@@ -21,7 +21,7 @@ from attrs import define, evolve, field, frozen, validators
 
 from shopbridge.core.sansio._outcome import Outcome, RequestFacts
 from shopbridge.core.sansio._table import is_ambiguous
-from shopbridge.core.sansio._verdict import Verdict, WaitSource
+from shopbridge.core.sansio._verdict import Action, Verdict, WaitSource
 
 if TYPE_CHECKING:
     import random
@@ -124,6 +124,9 @@ class CallState:
         started_at: the monotonic time of the first attempt.
         deadline_at: the monotonic time of the deadline, or ``None``.
         attempts: attempts made so far.
+        waited_out: attempts the server refused with a wait to honour (429 with
+            ``Retry-After``): not failures, so they do not count against ``max_attempts``
+            while a deadline bounds the call.
         last: the outcome of the last attempt, or ``None`` before the first.
         verdict: the verdict of the last attempt, or ``None`` before the first.
         gave_up: why the retry policy stopped, once it did.
@@ -133,6 +136,7 @@ class CallState:
     started_at: float
     deadline_at: float | None
     attempts: int = 0
+    waited_out: int = 0
     last: Outcome | None = None
     verdict: Verdict | None = None
     gave_up: str | None = None
@@ -150,6 +154,8 @@ class CallState:
         """Remember an attempt's outcome and verdict (decided with the facts before it)."""
         self.last = outcome
         self.verdict = verdict
+        if verdict.action is Action.WAIT_RETRY_AFTER and verdict.wait is not None:
+            self.waited_out += 1
         if not self.facts.after_ambiguous and is_ambiguous(outcome):
             self.facts = evolve(self.facts, after_ambiguous=True)
 
@@ -158,8 +164,13 @@ class CallState:
         if self.verdict is None:  # pragma: no cover - the loop plans only after an attempt
             msg = "no attempt was made yet"
             raise RuntimeError(msg)
+        # A wait the server asked for is not a failed attempt: the deadline bounds those
+        # (without one, they count, or a store paused for good would be retried forever).
+        attempts = self.attempts
+        if self.deadline_at is not None:
+            attempts -= self.waited_out
         plan = policy.plan(
-            attempts=self.attempts, remaining=self.remaining(now), verdict=self.verdict, rng=rng
+            attempts=attempts, remaining=self.remaining(now), verdict=self.verdict, rng=rng
         )
         self.gave_up = plan.give_up
         return plan
