@@ -174,6 +174,52 @@ def test_the_window_is_learned_from_a_probe_429(client: redis.Redis, namespace: 
     assert (float(state["window"]), state["learned"]) == (1.0, "1")
 
 
+def test_a_client_never_seeing_a_window_begin_learns_from_two_ends(
+    client: redis.Redis, namespace: str
+) -> None:
+    keys = RedisPacing("redis://x", namespace=namespace).keys(SCOPE)
+    script = Script(client, keys, window=60.0, assumed=True)
+    now = 0.0
+    for _ in range(2):  # another client begins each window: counts from limit - 2 down
+        for left in (3, 2, 1, 0):
+            script.release(script.take(now), now + 0.005, limit=5, remaining=left)
+            now += 0.01
+        refused = script.take(now)
+        script.release(refused, now + 0.01, limit=5, remaining=0)
+        script.pause(2.0, now + 0.01, sent_at=refused[1])
+        now += 2.02
+    state = script.state()
+    assert (float(state["window"]), state["learned"]) == (3.0, "1")
+
+
+def test_a_length_unknown_after_every_probe_is_probed_again_not_waited_out(
+    client: redis.Redis, namespace: str
+) -> None:
+    keys = RedisPacing("redis://x", namespace=namespace).keys(SCOPE)
+    script = Script(client, keys, window=60.0, assumed=True)
+    now = 0.0
+    for left in (4, 3, 2, 1, 0):
+        script.release(script.take(now), now + 0.005, limit=5, remaining=left)
+        now += 0.01
+    waits = []
+    for _ in range(3):  # probes counted just before the end: 200, remaining 0, nothing learnt
+        reply = script.acquire(now)
+        if reply[0] == "wait":
+            waits.append(float(reply[1]))
+            now += float(reply[1])
+            reply = script.acquire(now)
+        assert reply[0] == "go", reply
+        probe = (int(reply[1]), float(reply[2]), reply[5], reply[6])
+        script.release(probe, now + 0.01, limit=5, remaining=0)
+        now += 0.02
+    assert script.state()["learned"] == "0"
+    # Spaced 1, 2, then 4 s after the last probe: never the assumed minute.
+    verdict, wait = script.acquire(now)[:2]
+    assert verdict == "wait"
+    assert [round(w + 0.02, 2) for w in waits] == [1.0, 2.0]
+    assert float(wait) == pytest.approx(4.0 - 0.02)
+
+
 def test_a_reserve_leaves_requests_of_each_window_to_others(
     client: redis.Redis, namespace: str
 ) -> None:

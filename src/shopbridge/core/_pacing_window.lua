@@ -33,12 +33,15 @@ local reserve = tonumber(ARGV[3])
 local INF = 1e300
 local MIN_WINDOW = 0.05
 local MAX_PROBES = 3
+local FIRST_SPACING = 1.0 -- while the length is unknown, a spent window is probed again
+local MAX_SPACING = 16.0 -- this long after the last probe, doubled each time up to this
 local KEEP_MS = 86400000 -- an idle store's state is forgotten after a day
 
 local FIELDS = {
   'window', 'assumed', 'learned', 'low', 'high', 'limit', 'seq', 'paused_until', 'solo',
   'solo_next', 'probes', 'exact_anchor', 'anchor', 'first', 'start_high', 'start_low', 'endx',
   'minr', 'min_at', 'window_sent', 'carry', 'probed', 'provisional', 'late_lost', 'gen',
+  'spacing', 'next_probe', 'last_until',
 }
 local S = {}
 local raw = redis.call('HGETALL', KEYS[1])
@@ -53,6 +56,7 @@ if S.seq == nil then -- a new state (or Redis restarted): nothing known but the 
     seq = '0', paused_until = '0', solo = '0', solo_next = '1', probes = '0',
     exact_anchor = '0', anchor = '0', first = '1', window_sent = '0', carry = '0',
     probed = '0', provisional = '0', late_lost = '0', min_at = '0', gen = string.format('%.17g', now),
+    spacing = tostring(FIRST_SPACING), next_probe = '0', last_until = tostring(INF),
   }
 end
 for _, name in ipairs(FIELDS) do
@@ -60,6 +64,10 @@ for _, name in ipairs(FIELDS) do
     S[name] = tonumber(S[name])
   end
 end
+-- A state saved before these fields existed.
+S.spacing = S.spacing or FIRST_SPACING
+S.next_probe = S.next_probe or 0
+S.last_until = S.last_until or INF
 if S.assumed == 1 and ARGV[5] == '0' and S.learned == 0 then
   S.window = tonumber(ARGV[4]) -- a client was given the window: better than assuming
   S.assumed = 0
@@ -120,9 +128,18 @@ local function tokens()
   return t
 end
 
+local function unknown_length()
+  return S.assumed == 1 and S.learned == 0 and S.limit ~= nil
+end
+
 local function may_probe()
-  return S.assumed == 1 and S.learned == 0 and S.limit ~= nil and S.probed == 0
-    and S.probes < MAX_PROBES and S.solo == 0
+  if not unknown_length() or S.solo ~= 0 then
+    return false
+  end
+  if S.probed == 0 and S.probes < MAX_PROBES then
+    return true -- the first probe of this window
+  end
+  return now >= S.next_probe -- spaced: an unknown length is never waited out blindly
 end
 
 local function estimated_end()
@@ -157,6 +174,9 @@ local function blocked_until()
   end
   local e = estimated_end()
   if e ~= nil and e > now then
+    if unknown_length() then
+      return math.min(e, math.max(S.next_probe, now)) -- then a spaced probe goes
+    end
     return e
   end
   assume_new_window()
@@ -254,6 +274,16 @@ local function pause(seconds, sent_at)
         S.low = math.max(S.low, sent_at - S.start_high)
       end
       relearn()
+    elseif S.assumed == 1 and sent_at ~= nil and S.last_until <= sent_at then
+      -- Refused after the last end a 429 named: a later window, begun no earlier than that
+      -- end. Named ends are up to a second late (the server counts whole seconds).
+      S.high = math.min(S.high, until_ - S.last_until + 1.0)
+      relearn()
+    end
+    if S.last_until >= INF then
+      S.last_until = until_
+    else
+      S.last_until = math.max(S.last_until, until_)
     end
     S.endx = until_
     S.minr = 0
@@ -294,6 +324,8 @@ if op == 'acquire' then
     S.probed = 1
     S.probes = S.probes + 1
     S.solo = seq
+    S.next_probe = now + S.spacing
+    S.spacing = math.min(S.spacing * 2, MAX_SPACING)
   end
   save()
   return {'go', tostring(seq), fmt(now), tostring(S.window), tostring(S.learned), S.gen,

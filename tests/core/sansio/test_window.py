@@ -262,3 +262,47 @@ def test_a_new_window_revealed_early_bounds_the_length() -> None:
     rate.release(sent(rate, 2.5), state(10, 9), now=2.51)  # a new window by 2.51
     assert rate.learned
     assert rate.window == 2.0  # the whole seconds within (0, 2.51]
+
+
+def joined(rate: RateWindow, limit: int, *, start: float, step: float = 0.01) -> float:
+    """Another client began the window: answers from `limit - 2` down, never `limit - 1`."""
+    now = start
+    for left in range(limit - 2, -1, -1):
+        rate.release(sent(rate, now), state(limit, left), now=now + step / 2)
+        now += step
+    return now
+
+
+def test_a_client_that_never_sees_a_window_begin_learns_its_length_from_two_ends() -> None:
+    # Two processes pacing alone on one store: the other always sends first, so this one's
+    # 429s cannot bound the length from a start; the gap between two ends a 429 named can.
+    rate = RateWindow(window=60.0, assumed=True)
+    now = joined(rate, 5, start=0.0)
+    refused = sent(rate, now)
+    rate.release(refused, state(5, 0), now=now + 0.01)
+    rate.pause(2.0, now=now + 0.01, sent_at=now)  # this window ends at 2.05
+    assert not rate.learned
+    now = joined(rate, 5, start=2.06)
+    refused = sent(rate, now)
+    rate.release(refused, state(5, 0), now=now + 0.01)
+    rate.pause(2.0, now=now + 0.01, sent_at=now)  # the next one ends at 4.1
+    # The window is below 4.1 - 2.05 + 1 (the ends are known to a second): 3 s, not 60.
+    assert (rate.window, rate.learned) == (3.0, True)
+
+
+def test_a_length_still_unknown_after_every_probe_is_never_waited_out_blindly() -> None:
+    rate = RateWindow(window=60.0, assumed=True)
+    now = 0.0
+    for _ in range(3):  # three probes, none of them teaching (each window joined midway)
+        now = joined(rate, 5, start=now + 0.1)
+        assert rate.blocked_until(now) is None  # the probe goes
+        probe = sent(rate, now)
+        rate.release(probe, state(5, 0), now=now + 0.01)
+        now += 0.02
+    assert not rate.learned
+    # The assumed minute would end near 60 s: a spaced probe goes instead, the spacing
+    # doubled at each probe (1, 2, then 4 s after the last one).
+    until = rate.blocked_until(now)
+    assert until is not None
+    assert until == pytest.approx(probe.sent_at + 4.0)
+    assert rate.blocked_until(until) is None

@@ -46,6 +46,14 @@ MIN_WINDOW = 0.05
 _MAX_PROBES = 3
 """Probes of an assumed window per run: each may meet one 429, and two suffice to learn."""
 
+_FIRST_SPACING = 1.0
+_MAX_SPACING = 16.0
+"""While the length is unknown, a spent window is probed again this long after the last probe
+(doubled each time, at most the second): an assumed minute is never waited out blindly, for at
+most one 429 per spacing. It matters when a probe teaches nothing: it was counted just before
+its window ended, or this client never sees a window begin (another one always sends first),
+so its 429s cannot bound the length from a start."""
+
 _SHARE_EVIDENCE = 4
 """Requests the server must have counted in a window (and more than half of its limit) before
 our share of it is estimated: early counts are noise (a window joined, answers overtaken)."""
@@ -89,6 +97,9 @@ class RateWindow:
         self._solo: int | None = None  # the request going alone, whose answer the others await
         self._solo_next = True  # the next request goes alone
         self._probes = 0
+        self._spacing = _FIRST_SPACING
+        self._next_probe = 0.0  # a spaced probe may go from this time on
+        self._last_until = math.inf  # the end of the last window a 429 named (none yet)
         self._exact_anchor = 0  # seq of the last request seen first in its window
         self._prev_share = 1.0
         self._begin(anchor=0, first=1, start_high=None, start_low=None, remaining=None)
@@ -171,11 +182,11 @@ class RateWindow:
         tokens = self.tokens
         if tokens is None or tokens > 0:
             return None
-        if self._may_probe():
+        if self._may_probe(now):
             return None
         end = self._estimated_end()
         if end is not None and end > now:
-            return end
+            return self._end_or_probe(end, now)
         self._assume_new_window(now)
         tokens = self.tokens
         if tokens is None or tokens > 0:
@@ -183,17 +194,23 @@ class RateWindow:
         # Requests still in flight already fill the new window: wait for its end too.
         return self._estimated_end()
 
-    def _may_probe(self) -> bool:
+    def _end_or_probe(self, end: float, now: float) -> float:
+        # A length only assumed is never waited out blindly: a spaced probe goes before.
+        if self._unknown_length():
+            return min(end, max(self._next_probe, now))
+        return end
+
+    def _unknown_length(self) -> bool:
+        return self.assumed and not self.learned and self.limit is not None
+
+    def _may_probe(self, now: float) -> bool:
         # An assumed length is not waited out: one request alone finds out whether the
         # window is still spent, and its 429 says until when, which teaches the length.
-        return (
-            self.assumed
-            and not self.learned
-            and self.limit is not None
-            and not self._probed
-            and self._probes < _MAX_PROBES
-            and self._solo is None
-        )
+        if not self._unknown_length() or self._solo is not None:
+            return False
+        if not self._probed and self._probes < _MAX_PROBES:
+            return True  # the first probe of this window
+        return now >= self._next_probe
 
     def _estimated_end(self) -> float | None:
         if self._end is not None:
@@ -231,10 +248,12 @@ class RateWindow:
         if self._solo_next:
             self._solo_next = False
             self._solo = seq
-        elif tokens is not None and tokens < 0 and self._may_probe():
+        elif tokens is not None and tokens < 0 and self._may_probe(now):
             self._probed = True
             self._probes += 1
             self._solo = seq
+            self._next_probe = now + self._spacing
+            self._spacing = min(self._spacing * 2, _MAX_SPACING)
         return Ticket(seq=seq, sent_at=now, waited=now - started, ahead=ahead)
 
     def release(self, ticket: Ticket, state: RateLimitState | None, *, now: float) -> None:
@@ -385,6 +404,15 @@ class RateWindow:
             if sent_at is not None and self._start_high is not None:
                 self._low = max(self._low, sent_at - self._start_high)
             self._relearn()
+        elif self.assumed and sent_at is not None and self._last_until <= sent_at:
+            # Refused after the last end a 429 named: a later window, which began no earlier
+            # than that end and lasts the length. The server counts whole seconds, so a named
+            # end is up to a second late: the length is below the two ends' gap plus one. The
+            # bound of a client that never sees a window begin (another one always sends
+            # first), whose 429s cannot bound the length from a start.
+            self._high = min(self._high, until - self._last_until + 1.0)
+            self._relearn()
+        self._last_until = until if math.isinf(self._last_until) else max(self._last_until, until)
         self._end = until
         self._lowest(0)
         if self.limit is not None:
