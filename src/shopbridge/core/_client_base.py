@@ -21,7 +21,7 @@ from cattrs import BaseValidationError
 from shopbridge.core._endpoint import Answer, Encoded, Endpoint
 from shopbridge.core._errors import RequestFailedError
 from shopbridge.core._requests import Request
-from shopbridge.core.sansio._paths import fill_path, path_names, query_string
+from shopbridge.core.sansio._paths import fill_path, query_string
 from shopbridge.core.sansio._verdict import Action, Verdict
 
 if TYPE_CHECKING:
@@ -116,7 +116,7 @@ class EngineClient:
                 path,
                 {
                     name: self._path_value(endpoint, name, params.get(name))
-                    for name in path_names(path)
+                    for name in endpoint.placeholders
                 },
             )
         raw: bytes | None = None

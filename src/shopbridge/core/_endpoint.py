@@ -17,7 +17,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
-from attrs import frozen
+from attrs import field, frozen
+
+from shopbridge.core.sansio._paths import path_names
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -52,6 +54,7 @@ class Endpoint(Generic[_A]):
         many: the body is a list of `model` (a bulk endpoint).
         pace_key: the rate-limit window it counts against, when it is not the client's own
             (Kanal's templates: 60 a minute per key).
+        placeholders: the names of `path`'s placeholders, in order (read once, not per call).
     """
 
     name: str
@@ -64,6 +67,11 @@ class Endpoint(Generic[_A]):
     create: bool = False
     many: bool = False
     pace_key: str | None = None
+    placeholders: tuple[str, ...] = field(init=False, eq=False, repr=False)
+
+    @placeholders.default
+    def _placeholders(self) -> tuple[str, ...]:
+        return path_names(self.path)
 
 
 @frozen

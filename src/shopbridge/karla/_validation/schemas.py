@@ -1,26 +1,17 @@
-"""Karla's request shapes as data, checked before sending as FastAPI (pydantic v2, lax mode) would.
+"""Karla's request shapes as data: each field's `Spec`, each body's `Schema`, by wire name.
 
-A request body is checked in its JSON form (what the client would send) against a `Schema`:
-every error is collected, keyed by the dot path FastAPI's ``loc`` would give
-(``order.address.zip_code``, ``trackings.0.tracking_number``), with pydantic's message, reason
-suffix included (``Input should be a valid integer, unable to parse string as an integer``).
-What pydantic's lax mode coerces is accepted (``"2"`` for an integer, ``"49.90"`` for a number,
-``"yes"`` for a boolean, Unix seconds for a datetime: `shopbridge.karla._lax`), but the body is
-sent as it was given: FastAPI coerces on its side. These are the same paths and the same form
-`shopbridge.karla._table.parse_error` reads from a 422, so an error found before sending and one
-Karla answers look alike. Unknown fields are refused by default: FastAPI ignores them, so a
-misspelt field would be lost without a word.
+The shapes of the API reference (spec §2), in pydantic's terms: a field is required or
+``X | None`` (null is its default), of one JSON `Kind`, with its choices or length limits; an
+object's fields are a `Schema` of their own. `shopbridge.karla._validation.checks` reads them.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, TypeAlias
 
 from attrs import frozen
-
-from shopbridge.karla import _lax
 
 __all__ = [
     "ANNOUNCEMENT_CREATE",
@@ -52,8 +43,6 @@ __all__ = [
     "Kind",
     "Schema",
     "Spec",
-    "validate",
-    "validate_many",
 ]
 
 
@@ -339,145 +328,3 @@ SETTINGS: Schema = {
 TRACKPAGES: Schema = {"version": _req(Kind.INTEGER), "data": _obj(required=True)}
 API_KEY: Schema = {"api_key": _req(min_length=1)}
 SHOPWARE_CREDENTIALS: Schema = {"client_id": _req(min_length=1), "client_secret": _s()}
-
-
-def _choices_text(choices: tuple[str, ...]) -> str:
-    quoted = [f"'{choice}'" for choice in choices]
-    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
-
-
-_SCALARS: Mapping[Kind, Callable[[Any], Any]] = {
-    Kind.INTEGER: _lax.as_int,
-    Kind.NUMBER: _lax.as_float,
-    Kind.BOOLEAN: _lax.as_bool,
-    Kind.DATETIME: _lax.as_datetime,
-    Kind.UUID: _lax.as_uuid,
-}
-_MODEL_TYPE = "Input should be a valid dictionary or object to extract fields from"
-_DICT_TYPE = "Input should be a valid dictionary"
-
-
-def _type_error(spec: Spec, value: Any) -> str | None:  # noqa: PLR0911 - one return per kind
-    # Identity tests, not a lookup keyed by `Kind`: an Enum's __hash__ is Python code, and
-    # this runs for every field of every body.
-    kind = spec.kind
-    if kind is Kind.STRING:
-        return None if isinstance(value, str) else "Input should be a valid string"
-    if kind is Kind.INTEGER or kind is Kind.NUMBER or kind is Kind.BOOLEAN:
-        result = _SCALARS[kind](value)
-        return result.msg if isinstance(result, _lax.Refusal) else None
-    if kind is Kind.DATETIME or kind is Kind.UUID:
-        result = _SCALARS[kind](value)
-        return result.msg if isinstance(result, _lax.Refusal) else None
-    if kind is Kind.URL:
-        url = _lax.as_url(value, max_length=spec.max_length)
-        return url.msg if isinstance(url, _lax.Refusal) else None
-    if kind is Kind.CHOICE:
-        ok = isinstance(value, str) and value in spec.choices
-        return None if ok else f"Input should be {_choices_text(spec.choices)}"
-    if kind is Kind.LIST:
-        return None if isinstance(value, list | tuple) else "Input should be a valid list"
-    if isinstance(value, Mapping):
-        return None
-    # A typed object is a pydantic model; a free-form one and a map are a plain `dict`.
-    return _MODEL_TYPE if kind is Kind.OBJECT and spec.fields is not None else _DICT_TYPE
-
-
-def _length_error(spec: Spec, value: str) -> str | None:
-    low, high = spec.min_length, spec.max_length
-    if low is not None and len(value) < low:
-        unit = "character" if low == 1 else "characters"
-        return f"String should have at least {low} {unit}"
-    if high is not None and len(value) > high:
-        return f"String should have at most {high} characters"
-    return None
-
-
-def _check_value(
-    spec: Spec, value: Any, path: str, errors: dict[str, list[str]], *, reject_unknown: bool
-) -> None:
-    problem = _type_error(spec, value)
-    kind = spec.kind
-    if problem is None and kind is Kind.STRING:
-        if spec.min_length is None and spec.max_length is None:
-            return  # the common case: any string
-        problem = _length_error(spec, value)
-    if problem is not None:
-        errors.setdefault(path, []).append(problem)
-        return
-    if kind is Kind.OBJECT and spec.fields is not None:
-        _check_object(spec.fields, value, path, errors, reject_unknown=reject_unknown)
-    elif kind is Kind.LIST and spec.item is not None:
-        for index, item in enumerate(value):
-            _check_value(spec.item, item, f"{path}.{index}", errors, reject_unknown=reject_unknown)
-    elif spec.kind is Kind.MAP and spec.item is not None:
-        for key, item in value.items():
-            _check_value(spec.item, item, f"{path}.{key}", errors, reject_unknown=reject_unknown)
-
-
-_ABSENT: Any = object()
-
-
-def _check_object(
-    schema: Schema,
-    data: Mapping[str, Any],
-    prefix: str,
-    errors: dict[str, list[str]],
-    *,
-    reject_unknown: bool,
-) -> None:
-    get = data.get
-    for name, spec in schema.items():
-        value = get(name, _ABSENT)
-        if value is _ABSENT:
-            if spec.required:
-                errors.setdefault(f"{prefix}.{name}" if prefix else name, []).append(
-                    "Field required"
-                )
-            continue
-        if value is None and not spec.required:
-            continue  # an optional field is `X | None`: null is its default
-        # A required field given null is there, of the wrong type ("Input should be a valid
-        # string"), not missing.
-        _check_value(
-            spec,
-            value,
-            f"{prefix}.{name}" if prefix else name,
-            errors,
-            reject_unknown=reject_unknown,
-        )
-    if reject_unknown and len(data) > 0:
-        for name in data:
-            if name not in schema:
-                path = f"{prefix}.{name}" if prefix else str(name)
-                errors.setdefault(path, []).append("Extra inputs are not permitted")
-
-
-def validate(schema: Schema, data: Any, *, reject_unknown: bool = True) -> dict[str, list[str]]:
-    """Every field error of a JSON object, keyed by dot path; empty when it is valid.
-
-    Args:
-        schema: the body's fields.
-        data: the body in its JSON form.
-        reject_unknown: refuse fields the schema does not know (FastAPI would drop them).
-    """
-    errors: dict[str, list[str]] = {}
-    if not isinstance(data, Mapping):
-        errors[""] = [_MODEL_TYPE]
-        return errors
-    _check_object(schema, data, "", errors, reject_unknown=reject_unknown)
-    return errors
-
-
-def validate_many(
-    schema: Schema, data: Any, *, reject_unknown: bool = True
-) -> dict[str, list[str]]:
-    """`validate` for a list body (``PUT /orders/bulk``, ``POST /products``): indexed paths."""
-    errors: dict[str, list[str]] = {}
-    if not isinstance(data, list | tuple):
-        errors[""] = ["Input should be a valid list"]
-        return errors
-    for index, item in enumerate(data):
-        for path, messages in validate(schema, item, reject_unknown=reject_unknown).items():
-            errors[f"{index}.{path}" if path else str(index)] = messages
-    return errors
