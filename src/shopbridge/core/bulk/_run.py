@@ -90,7 +90,9 @@ class BulkRun:
         self._counters = EngineCounters()
         """This run's calls, attempts and rules: its requests only, not the client's others."""
         self._concurrency = concurrency
-        self._reading = asyncio.Lock()
+        self._reading = False
+        """Whether a worker is reading (its turn may wait: the next batch, a full window)."""
+        self._read_waiters: list[asyncio.Future[None]] = []
         self._items: AsyncIterator[InputItem] | None = None
         self._exhausted = False
         self._failure: Exception | None = None
@@ -181,10 +183,17 @@ class BulkRun:
         """The next record to send and its key, or ``None`` once the input is spent.
 
         One worker at a time reads: records settled without a request (resumed, refused on
-        reading, skipped after a stop) are settled here, in input order.
+        reading, skipped after a stop) are settled here, in input order. Not an `asyncio.Lock`:
+        fair, it hands each turn to the next waiter through a future and a pass of the loop,
+        and once a wait of the reader made workers queue, every later turn went that way, one
+        record per pass of the loop. Here a worker whose turn is free takes it at once, and
+        waiters are woken together when the reader that made them wait is done.
         """
-        reading = self._reading
-        await reading.acquire()
+        while self._reading:
+            waiter = asyncio.get_running_loop().create_future()
+            self._read_waiters.append(waiter)
+            await waiter
+        self._reading = True
         try:
             while not self._exhausted:
                 try:
@@ -199,7 +208,12 @@ class BulkRun:
                         return taken
             return None
         finally:
-            reading.release()
+            self._reading = False
+            if self._read_waiters:
+                waiters, self._read_waiters = self._read_waiters, []
+                for waiter in waiters:
+                    if not waiter.done():  # a worker cancelled while it waited has gone
+                        waiter.set_result(None)
 
     async def _take(self) -> tuple[InputItem, object] | None:
         """Read one item; the record to send with its key, or ``None`` when it is settled."""
