@@ -1,12 +1,14 @@
 """A bulk run's account in input order, and the files that keep it: `Ledger`, which `BulkRun` holds.
 
-The run settles records in any order; it hands them to the ledger in input order (`enter`),
-which counts each one, writes the dead-letter row of each one not done (to the file, or to the
-callable given instead), and fingerprints them for the checkpoint. The ledger also keeps what
-resuming needs: the checkpoint it loaded (`resume`, whose records `passed` proves are the same
-as this input's), the sent journal, the lock, and the resumable point once the run stops
-(`freeze`). A file that cannot be written is reported to the run's ``failed`` (which stops the
-run), and the ledger writes no further row. Private to the runner.
+The run settles records in any order (`settle`); the ledger takes them in input order: it
+counts each one, writes the dead-letter row of each one not done (to the file, or to the
+callable given instead), fingerprints them for the checkpoint, and hands each one back to the
+run's ``entered`` (its result, its rule). `room_for` holds the reading back while the oldest
+unsettled record is too far behind. The ledger also keeps what resuming needs: the checkpoint
+it loaded (`resume`, whose records `passed` proves are the same as this input's), the sent
+journal, the lock, and the resumable point once the run stops (`freeze`). A file that cannot
+be written is reported to the run's ``failed`` (which stops the run), and the ledger writes no
+further row. Private to the runner.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class Ledger:
         scope: the store or shop, redacted (in the checkpoint).
         to_json: a record as JSON-ready data, for its row and its fingerprint.
         failed: told what could not be written and why (once per run); stops the run.
+        entered: given each record, its outcome and its key, once accounted for, in input order.
         checkpoint_interval: seconds at least between two saves while the run goes on.
     """
 
@@ -63,17 +66,22 @@ class Ledger:
         scope: str,
         to_json: Callable[[Any], Any],
         failed: Callable[[str], None],
+        entered: Callable[[InputItem, Settled, object], None],
         checkpoint_interval: float,
     ) -> None:
         self._resource = resource
         self._scope = scope
         self._to_json = to_json
         self._failed = failed
+        self._entered = entered
         self._checkpoint_interval = checkpoint_interval
         self.counts: Counter[BulkOutcome] = Counter()
         """The outcomes of the records entered (and of those the resumed checkpoint counted)."""
         self.position = 0
         """Every record before this one is entered: counted and, if not done, dead-lettered."""
+        self._pending: dict[int, tuple[InputItem, Settled, object]] = {}
+        """Records settled out of input order, each with its key, until the ones before are."""
+        self._room = asyncio.Event()
         self.resume: CheckpointState | None = None
         """The checkpoint this run resumes from, if any."""
         self.checkpoint_path: Path | None = None
@@ -197,8 +205,28 @@ class Ledger:
         """Whether the run resumed sent the record at `position` (its journal says so)."""
         return self._journal is not None and position in self._journal.earlier
 
-    def enter(self, item: InputItem, settled: Settled) -> None:
-        """Account for `item`, settled as `settled`: the record at `position`, the next one."""
+    @property
+    def settled(self) -> int:
+        """Records settled so far: those entered, and those waiting for an earlier one."""
+        return self.position + len(self._pending)
+
+    async def room_for(self, position: int, max_pending: int) -> None:
+        """Wait until `position` is less than `max_pending` past the oldest unsettled record."""
+        while position - self.position >= max_pending:
+            # The oldest unsettled record holds the window: read no further until it settles.
+            self._room.clear()
+            await self._room.wait()
+
+    def settle(self, item: InputItem, settled: Settled, key: object) -> None:
+        """Take `item`'s outcome; enter it, and those it held back, once every earlier one is."""
+        pending = self._pending
+        pending[item.position] = (item, settled, key)
+        while (entry := pending.pop(self.position, None)) is not None:
+            self._enter(entry[0], entry[1])
+            self._entered(*entry)
+        self._room.set()
+
+    def _enter(self, item: InputItem, settled: Settled) -> None:
         outcome = settled.outcome
         if self.mark is None and (settled.stops_run or outcome is BulkOutcome.SKIPPED):
             # Not final: with the key or the store fixed it can succeed. Resume from here.

@@ -1,15 +1,13 @@
 """One bulk run, behind `shopbridge.core.bulk._push.run_bulk` (see its docstring).
 
-`BulkRun` reads the numbered items, keeps the window of records in flight, settles each one,
-hands them in input order to its `Ledger` (counts, dead letter, checkpoint: see
-`shopbridge.core.bulk._ledger`), sends progress events and results, and builds the report.
-Private to the runner: use `run_bulk`.
+`BulkRun` reads the numbered items, sends them, settles each one into its `Ledger` (which
+accounts for them in input order: see `shopbridge.core.bulk._ledger`), sends progress events
+and results, and builds the report. Private to the runner: use `run_bulk`.
 
 A fixed pool of `concurrency` workers sends the records: each takes the next one to send (the
 reading, and every wait that keeps the input's order, done by one worker at a time), sends it
 and settles it, then takes the next. A task, a semaphore slot, an event and a done-callback
-per record cost more than the rest of the bookkeeping together; so does any allocation or call
-per record that the common case (a record done at its first attempt) can do without.
+per record would cost more than the rest of the bookkeeping together.
 """
 
 from __future__ import annotations
@@ -83,6 +81,7 @@ class BulkRun:
             scope=redactor.text(scope),
             to_json=to_json,
             failed=self._files_failed,
+            entered=self._entered,
             checkpoint_interval=checkpoint_interval,
         )
         self._keys_in_flight: dict[object, asyncio.Event | None] = {}
@@ -90,8 +89,7 @@ class BulkRun:
         self._counters = EngineCounters()
         """This run's calls, attempts and rules: its requests only, not the client's others."""
         self._concurrency = concurrency
-        self._reading = False
-        """Whether a worker is reading (its turn may wait: the next batch, a full window)."""
+        self._reading = False  # a worker's turn to read (which may wait: the next batch...)
         self._read_waiters: list[asyncio.Future[None]] = []
         self._items: AsyncIterator[InputItem] | None = None
         self._exhausted = False
@@ -101,12 +99,9 @@ class BulkRun:
         self._on_result = on_result
         self._total = total
         self._progress_interval = progress_interval
-        self._settled: dict[int, tuple[InputItem, Settled, object]] = {}
-        """Records settled out of input order, each with its key, until the ones before are."""
         self._read = 0
         self._in_flight: dict[asyncio.Task[None], tuple[InputItem, object]] = {}
         """The workers sending a record now, with it and its key."""
-        self._room = asyncio.Event()
         self._local_rules: Counter[str] = Counter()
         self._stopped: str | None = None
         self._skip_message: str | None = None
@@ -183,11 +178,9 @@ class BulkRun:
         """The next record to send and its key, or ``None`` once the input is spent.
 
         One worker at a time reads: records settled without a request (resumed, refused on
-        reading, skipped after a stop) are settled here, in input order. Not an `asyncio.Lock`:
-        fair, it hands each turn to the next waiter through a future and a pass of the loop,
-        and once a wait of the reader made workers queue, every later turn went that way, one
-        record per pass of the loop. Here a worker whose turn is free takes it at once, and
-        waiters are woken together when the reader that made them wait is done.
+        reading, skipped after a stop) are settled here, in input order. A free turn is taken
+        at once; an `asyncio.Lock`, fair, would hand every turn through a future and a pass of
+        the loop once workers had queued behind a wait, one record per pass from then on.
         """
         while self._reading:
             waiter = asyncio.get_running_loop().create_future()
@@ -223,10 +216,7 @@ class BulkRun:
         ledger = self.ledger
         if ledger.passed(item):
             return None  # settled by an earlier run: proven the same, not sent
-        while item.position - ledger.position >= self._max_pending:
-            # The oldest unsettled record holds the window: read no further until it settles.
-            self._room.clear()
-            await self._room.wait()
+        await ledger.room_for(item.position, self._max_pending)
         if self._stopped is not None:
             self._settle(item, Settled(outcome=BulkOutcome.SKIPPED, message=self._skip_message))
             return None
@@ -302,12 +292,10 @@ class BulkRun:
                 outcome=BulkOutcome.ALREADY_EXISTED,
                 message="created by the run this one resumed (it was sent before the kill)",
             )
-        self._settled[item.position] = (item, settled, key)
         if settled.stops_run and self._stopped is None:
             self._stop(settled)
-        self._flush()
-        if self._on_progress is not None:
-            self._progress(finished=False)
+        self.ledger.settle(item, settled, key)
+        self._progress(finished=False)
         self.ledger.save_if_due()
 
     def _stop(self, settled: Settled) -> None:
@@ -336,26 +324,16 @@ class BulkRun:
             if task is not current and not task.done():
                 task.cancel()
 
-    def _flush(self) -> None:
-        # Settle in input order: the ledger counts (and dead-letters) only up to the oldest
-        # record still in flight.
-        ledger = self.ledger
-        pending = self._settled
-        while (entry := pending.pop(ledger.position, None)) is not None:
-            item, settled, key = entry
-            ledger.enter(item, settled)
-            if self._on_result is not None:
-                if key is _NO_KEY_YET:
-                    key = self._key(item.record)
-                result = RecordResult.of(
-                    item.position, key if isinstance(key, str | int) else None, settled
-                )
-                self._call_back("on_result", result)
-            if settled.attempts == 0 and settled.outcome is BulkOutcome.REJECTED:
-                # Decided before any request: by the client's checks, not the table.
-                rule = settled.verdict.rule if settled.verdict is not None else "unreadable-input"
-                self._local_rules[rule] += 1
-        self._room.set()
+    def _entered(self, item: InputItem, settled: Settled, key: object) -> None:
+        # Each record once the ledger accounted for it, in input order.
+        if self._on_result is not None:
+            key = self._key(item.record) if key is _NO_KEY_YET else key
+            key = key if isinstance(key, str | int) else None
+            self._call_back("on_result", RecordResult.of(item.position, key, settled))
+        if settled.attempts == 0 and settled.outcome is BulkOutcome.REJECTED:
+            # Decided before any request: by the client's checks, not the table.
+            rule = settled.verdict.rule if settled.verdict is not None else "unreadable-input"
+            self._local_rules[rule] += 1
 
     # -- progress, report -------------------------------------------------------------------
 
@@ -369,7 +347,7 @@ class BulkRun:
         elapsed = now - self._started
         ledger = self.ledger
         resumed = ledger.resume.position if ledger.resume is not None else 0
-        settled = ledger.position + len(self._settled)
+        settled = ledger.settled
         rate = (settled - resumed) / elapsed if elapsed > 0 else 0.0
         eta = None
         if self._total is not None and rate > 0:
