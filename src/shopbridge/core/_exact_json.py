@@ -3,10 +3,14 @@
 orjson reads an integer outside 64 bits and a decimal with more digits than a float holds as a
 float, silently rounded (``18446744073709551617`` becomes ``1.8446744073709552e+19``), and keeps
 the last of two equal keys, silently dropping the first value. `loads_exact` decodes with
-orjson, then checks cheaply (two byte scans and a count of the keys it produced) whether the
+orjson, then checks cheaply (byte scans and a count of the keys it produced) whether the
 text may hold either; only then is the line decoded again by the standard library, keeping every
 number as an exact `Decimal` (or `int`) and refusing a repeated key. The encoder
 (`shopbridge.core._engine.encode_json`) writes a `Decimal` with its exact digits.
+
+The scans are on the hot path of every bulk line: a regular expression tried at every byte costs
+several times orjson's own decoding, so each is first a substring search (in C) for what its
+match must contain, and the expression runs only on the rare lines that hold it.
 """
 
 from __future__ import annotations
@@ -28,6 +32,11 @@ _KEY_END = re.compile(rb'"[ \t\r\n]*:')
 the count larger, never hides a repeated key."""
 _INT64 = range(-(2**63), 2**64)
 """What orjson reads exactly as an integer."""
+_SHAPES = bytes.maketrans(b"0123456789.eE+-\t\r\n", b"00000000000ee++   ")
+"""Digits and dots as ``0``, exponents as ``e``, signs as ``+``, white space as a space: what
+`_MAY_LOSE_DIGITS` matches is then a run of 16 ``0`` or an ``e000`` (which may also appear
+without a match: the expression decides), and `_KEY_END` is a plain ``":`` unless ``" `` is."""
+_RUN_OF_16 = b"0" * 16
 
 
 class DuplicateKeyError(ValueError):
@@ -38,12 +47,31 @@ class DuplicateKeyError(ValueError):
         self.key = key
 
 
-def _keys(value: Any) -> int:
-    if isinstance(value, dict):
-        return len(value) + sum(_keys(item) for item in value.values())
-    if isinstance(value, list):
-        return sum(_keys(item) for item in value)
-    return 0
+def _keys(value: dict[str, Any] | list[Any]) -> int:
+    # Called on containers only (orjson gives plain dicts and lists): no call per scalar.
+    if type(value) is dict:
+        count = len(value)
+        items: Any = value.values()
+    else:
+        count = 0
+        items = value
+    for item in items:
+        kind = type(item)
+        if kind is dict or kind is list:
+            count += _keys(item)
+    return count
+
+
+def _may_lose_digits(shapes: bytes, data: bytes) -> bool:
+    if _RUN_OF_16 in shapes or b"e000" in shapes or b"e+000" in shapes:
+        return _MAY_LOSE_DIGITS.search(data) is not None
+    return False
+
+
+def _key_ends(shapes: bytes, data: bytes) -> int:
+    if b'" ' in shapes:
+        return len(_KEY_END.findall(data))
+    return shapes.count(b'":')
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -82,7 +110,10 @@ def loads_exact(raw: bytes | str) -> Any:
     """
     value = orjson.loads(raw)
     data = raw.encode() if isinstance(raw, str) else raw
-    if _MAY_LOSE_DIGITS.search(data) is None and len(_KEY_END.findall(data)) == _keys(value):
+    kind = type(value)
+    keys = _keys(value) if kind is dict or kind is list else 0
+    shapes = data.translate(_SHAPES)
+    if not _may_lose_digits(shapes, data) and _key_ends(shapes, data) == keys:
         return value
     try:
         return json.loads(data, parse_float=Decimal, parse_int=_integer, object_pairs_hook=_object)

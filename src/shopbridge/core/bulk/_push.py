@@ -279,9 +279,9 @@ async def run_bulk(
     if isinstance(dead_letter, list):
         dead_letter = dead_letter.append
     if callable(dead_letter):
-        run.send_dead_letter_to(dead_letter)
+        run.ledger.send_dead_letter_to(dead_letter)
         dead_letter = None
-    run.open_files(
+    run.ledger.open(
         None if dead_letter is None else Path(dead_letter),
         None if checkpoint is None else Path(checkpoint),
     )

@@ -143,8 +143,13 @@ class Settled:
         The message, the field errors (their names too), the give-up reason and the request id
         may all come from the server or from a custom handler: any of them may echo the key.
         """
-        if not redactor:
-            return self
+        if not redactor or (
+            not self.field_errors
+            and self.message is None
+            and self.gave_up is None
+            and self.request_id is None
+        ):
+            return self  # nothing came from outside (most successes): nothing to copy
         return evolve(
             self,
             field_errors=redactor.data(dict(self.field_errors)),

@@ -4,7 +4,10 @@ Every source yields `InputItem` values numbered from 0 in input order. A line th
 read (not JSON, not an object, a CSV row with the wrong number of cells, bytes that are not
 UTF-8) is still an item, with the `problem` said in words and its line number, so the runner
 rejects it instead of crashing or dropping it. Files are read on a worker thread, a batch of
-lines at a time: a slow pipe on stdin never blocks the event loop.
+lines at a time: a slow pipe on stdin never blocks the event loop. A JSONL line is then decoded
+on the loop, when the runner takes it: decoded on the thread, the batch would hold the GIL
+against the loop for milliseconds at a time, stalling every request in flight. A CSV record
+may span lines, so the csv reader (and the records it gives) stays on the thread.
 
 CSV: the first row names the columns. Nested fields are dotted column names
 (``customer.phone``); a numeric segment makes a list (``line_items.0.title``,
@@ -196,9 +199,14 @@ async def items_from(
         kind = input_format(records, format)
         file = _open(records)
         try:
-            lines = _jsonl_items(file) if kind == "jsonl" else _csv_items(file)
-            async for item in _batched_in_thread(lines):
-                yield item
+            if kind == "jsonl":
+                jsonl = _JsonlLines()
+                while lines := await anyio.to_thread.run_sync(file.readlines, _BATCH_BYTES):
+                    for item in jsonl.items(lines):
+                        yield item
+            else:
+                async for item in _batched_in_thread(_csv_items(file)):
+                    yield item
         finally:
             if file is not sys.stdin.buffer:
                 file.close()
@@ -238,19 +246,29 @@ async def _batched_in_thread(items: Iterator[InputItem]) -> AsyncIterator[InputI
             yield item
 
 
-def _jsonl_items(file: IO[bytes]) -> Iterator[InputItem]:
-    position = 0
-    for number, raw_line in enumerate(file, start=1):
-        raw = raw_line.strip()
-        if number == 1 and raw.startswith(_BOM):
-            raw = raw[len(_BOM) :].strip()  # as for CSV: an editor's mark, not a record's byte
-        if not raw:
-            continue  # a blank line holds no record
-        record, problem = _parse_json_line(raw, number)
-        if problem is None:
-            record, problem = strip_dead_letter(record)
-        yield InputItem(position=position, line=number, record=record, problem=problem, raw=raw)
-        position += 1
+class _JsonlLines:
+    """The records of a JSONL file's lines, given a batch at a time; numbered across batches."""
+
+    def __init__(self) -> None:
+        self._number = 0
+        self._position = 0
+
+    def items(self, lines: list[bytes]) -> Iterator[InputItem]:
+        """The records of `lines`, the file's next ones, each decoded as it is taken."""
+        for raw_line in lines:
+            self._number += 1
+            number = self._number
+            raw = raw_line.strip()
+            if number == 1 and raw.startswith(_BOM):
+                raw = raw[len(_BOM) :].strip()  # as for CSV: an editor's mark, not a record's byte
+            if not raw:
+                continue  # a blank line holds no record
+            record, problem = _parse_json_line(raw, number)
+            if problem is None:
+                record, problem = strip_dead_letter(record)
+            position = self._position
+            self._position = position + 1
+            yield InputItem(position=position, line=number, record=record, problem=problem, raw=raw)
 
 
 class _Lines:
