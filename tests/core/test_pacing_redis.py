@@ -220,6 +220,24 @@ def test_a_length_unknown_after_every_probe_is_probed_again_not_waited_out(
     assert float(wait) == pytest.approx(4.0 - 0.02)
 
 
+def test_tokens_held_back_by_permits_in_flight_are_looked_for_again_soon(
+    client: redis.Redis, namespace: str
+) -> None:
+    # Four processes' permits in flight: the count read so far leaves no token for a fifth,
+    # yet the window is not spent by our own count. Their answers (which no other process
+    # hears of) may free tokens: look again after the poll, not at the window's end.
+    keys = RedisPacing("redis://x", namespace=namespace).keys(SCOPE)
+    script = Script(client, keys, window=10.0)
+    script.release(script.take(0.0), 0.01, limit=10, remaining=9)
+    out = [script.take(0.02) for _ in range(4)]
+    script.release(script.take(0.03), 0.04, limit=10, remaining=4)
+    verdict, wait = script.acquire(0.05)[:2]
+    assert (verdict, float(wait)) == ("answer", 0.01)
+    for ticket in out:  # counted after all: the window had room for them and more
+        script.release(ticket, 0.06, limit=10, remaining=4)
+    assert script.acquire(0.07)[0] == "go"
+
+
 def test_a_reserve_leaves_requests_of_each_window_to_others(
     client: redis.Redis, namespace: str
 ) -> None:

@@ -20,7 +20,8 @@
 --   pause    ARGV[6] seconds, ARGV[7] the refused permit's send time ("" when unknown)
 -- Replies (numbers as strings: Lua numbers become integers in Redis replies):
 --   acquire  {"go", n, now, window, learned, generation, in flight before it}
---            | {"answer", poll} | {"wait", s}
+--            | {"answer", poll} (look again: a request goes alone, or answers in flight may
+--            free tokens) | {"wait", s}
 --   release, pause  {"ok", window, learned}
 
 local op = ARGV[1]
@@ -308,6 +309,13 @@ if op == 'acquire' then
   local wait = blocked_until()
   if wait ~= nil then
     save()
+    if S.paused_until <= now and in_flight() > 0
+      and (S.limit == nil or S.limit - reserve - S.window_sent > 0) then
+      -- Not spent by our own count: the permits in flight hold the tokens back, and their
+      -- answers (any process's) may free some. Look again soon, not at the window's end:
+      -- no other process's answer can wake this one.
+      return {'answer', ARGV[7]}
+    end
     return {'wait', fmt(wait - now)}
   end
   local before = tokens()
