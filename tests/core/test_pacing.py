@@ -305,3 +305,20 @@ async def test_a_pause_of_one_store_does_not_hold_another() -> None:
     with anyio.fail_after(5):
         ticket = await pacer.limiter("store-2").acquire()
     assert ticket.seq == 1
+
+
+async def test_take_now_gives_a_permit_only_when_acquire_would_not_wait() -> None:
+    limiter = StoreLimiter(window=60.0, clock=clock)
+    first = limiter.take_now()
+    assert first is not None
+    assert first.waited == 0.0
+    assert limiter.take_now() is None  # the first request goes alone: the others wait for it
+    limiter.release(first, state(60, 59))
+    second = limiter.take_now()
+    assert second is not None
+    assert second.seq == first.seq + 1
+    limiter.release(second, state(60, 58))
+    limiter.pause(30.0)
+    assert limiter.take_now() is None  # paused: acquire would wait, or refuse past a deadline
+    with pytest.raises(PacingTimeoutError):
+        await limiter.acquire(deadline=clock() + 1.0)

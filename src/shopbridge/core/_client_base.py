@@ -36,6 +36,10 @@ _T = TypeVar("_T")
 
 __all__ = ["EngineClient"]
 
+_FILLED: dict[tuple[str, tuple[str, ...]], str] = {}
+"""Paths filled, by template and values: most calls fill the same one (the store's)."""
+_FILLED_CACHE_SIZE = 1024
+
 
 class EngineClient:
     """Base of `AsyncKanal` and `AsyncKarla`: the `Api` protocol over one engine.
@@ -112,13 +116,16 @@ class EngineClient:
         self._check_open()
         path = endpoint.path
         if "{" in path:
-            path = fill_path(
-                path,
-                {
-                    name: self._path_value(endpoint, name, params.get(name))
-                    for name in endpoint.placeholders
-                },
-            )
+            names = endpoint.placeholders
+            values = tuple([self._path_value(endpoint, name, params.get(name)) for name in names])
+            key = (path, values)
+            filled = _FILLED.get(key)
+            if filled is None:
+                filled = fill_path(path, dict(zip(names, values, strict=True)))
+                if len(_FILLED) >= _FILLED_CACHE_SIZE:
+                    _FILLED.clear()  # item paths (one per record id) must not grow it forever
+                _FILLED[key] = filled
+            path = filled
         raw: bytes | None = None
         content_type: str | None = None
         json: Any = None

@@ -59,6 +59,11 @@ _PACING_LOG_THRESHOLD = 0.05
 """Pacing waits shorter than this (the first request of a store going alone) are not logged."""
 
 
+_FACTS: dict[tuple[str, bool, bool], RequestFacts] = {}
+"""The `RequestFacts` of first attempts, by method, idempotent and create."""
+_FACTS_CACHE_SIZE = 64
+
+
 RUN_COUNTERS: ContextVar[EngineCounters | None] = ContextVar("shopbridge_run", default=None)
 """The counters of the bulk run the current task works for, counted beside the engine's own.
 
@@ -200,9 +205,7 @@ class Engine:
         now = self._clock()
         deadline = self.policy.deadline
         call = _Call(
-            facts=RequestFacts(
-                method=request.method, idempotent=request.idempotent, create=request.create
-            ),
+            facts=_first_facts(request),
             started_at=now,
             deadline_at=None if deadline is None else now + deadline,
             request=request,
@@ -220,14 +223,13 @@ class Engine:
                 external_id_of(request.json),
             )
         try:
-            reply = await self._retrier(call)
-            if reply is None:  # the policy gave up on a retryable verdict
-                verdict = call.verdict
-                assert verdict is not None  # noqa: S101 - the retrier returns None only after one
-                self._log_give_up(call, verdict, call.gave_up)
-                if self._on_attempt is not None:
-                    self._tell(call, verdict, "give_up", gave_up=call.gave_up)
-                raise self._error(call, verdict, gave_up=call.gave_up)
+            # The first attempt awaited here, not through the retrier: each coroutine level
+            # costs on every suspension, and most calls succeed at once.
+            reply = await self._attempt(call)
+            if reply is None:
+                reply = await self._retrier.retry(call)
+                if reply is None:  # the policy gave up on a retryable verdict
+                    raise self._given_up(call)
         except BaseException as exc:
             if observer is not None:
                 observer.end(call.span, exc)
@@ -236,10 +238,21 @@ class Engine:
             observer.end(call.span, None)
         return reply
 
+    def _given_up(self, call: _Call) -> RequestError:
+        """Tell of the call the policy gave up on, and return its error."""
+        verdict = call.verdict
+        assert verdict is not None  # noqa: S101 - the retrier returns None only after one
+        self._log_give_up(call, verdict, call.gave_up)
+        if self._on_attempt is not None:
+            self._tell(call, verdict, "give_up", gave_up=call.gave_up)
+        return self._error(call, verdict, gave_up=call.gave_up)
+
     async def _attempt(self, call: _Call) -> Reply | None:
         request = call.request
         limiter = self.pacer.limiter(request.pace_key)
-        ticket = await self._pace(call, limiter)
+        ticket = limiter.take_now()  # a free window: no coroutine to pace it
+        if ticket is None:
+            ticket = await self._pace(call, limiter)
         call.attempts += 1
         timeout = self.policy.attempt_timeout
         call.sent_at = sent_at = self._clock()
@@ -511,6 +524,19 @@ class Engine:
                 self._time_left(call),
                 extra=self._extra(call, verdict),
             )
+
+
+def _first_facts(request: Request) -> RequestFacts:
+    """The facts of a call's first attempt: frozen values, one per kind of request, made once."""
+    key = (request.method, request.idempotent, request.create)
+    facts = _FACTS.get(key)
+    if facts is None:
+        facts = RequestFacts(
+            method=request.method, idempotent=request.idempotent, create=request.create
+        )
+        if len(_FACTS) < _FACTS_CACHE_SIZE:
+            _FACTS[key] = facts
+    return facts
 
 
 def _no_hook(_event: AttemptEvent) -> None:

@@ -85,6 +85,13 @@ class PaceScope:
 class Limiter(Protocol):
     """The pacing of one store, whichever backend holds its state."""
 
+    def take_now(self) -> Ticket | None:
+        """A permit at once when the store may receive a request without waiting, else ``None``.
+
+        ``None`` says nothing more: `acquire` then waits (or refuses) as it always does.
+        """
+        ...
+
     async def acquire(self, *, deadline: float | None = None) -> Ticket:
         """Wait until the store may receive one more request, then take a permit."""
         ...
@@ -154,6 +161,10 @@ class StoreLimiter:
         self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
             weakref.WeakKeyDictionary()
         )
+        self._last: tuple[Callable[[], asyncio.AbstractEventLoop | None], asyncio.Lock] = (
+            _no_loop,
+            asyncio.Lock(),
+        )
         self._wakeups: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
         self.waits = 0
         """How many times a request waited here before being sent."""
@@ -205,10 +216,30 @@ class StoreLimiter:
 
     def _queue(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()
+        # The loop of the last call first: a weak dictionary's lookup is Python code.
+        last_loop, last_queue = self._last
+        if last_loop() is loop:
+            return last_queue
         queue = self._queues.get(loop)
         if queue is None:
             queue = self._queues.setdefault(loop, asyncio.Lock())
+        self._last = (weakref.ref(loop), queue)
         return queue
+
+    def take_now(self) -> Ticket | None:
+        """A permit at once when the window is free and nobody waits for it, else ``None``.
+
+        What `acquire` does first, without a coroutine: a request that needs no wait (most of
+        them) costs the engine no await level for its pacing.
+        """
+        state = self._state
+        if self._queue().locked():
+            return None  # someone is waiting already: `acquire` queues behind them
+        with self._mutex:
+            started = self._clock()
+            if state.may_send(started):
+                return state.take(started=started, now=started)
+        return None
 
     async def acquire(self, *, deadline: float | None = None) -> Ticket:
         """Wait until the store may receive one more request, then take a permit.
@@ -282,6 +313,10 @@ class StoreLimiter:
         """
         with self._mutex:
             self._state.pause(seconds, now=self._clock(), sent_at=sent_at)
+
+
+def _no_loop() -> None:
+    """The loop of a limiter's last call, before its first: none."""
 
 
 def _wake(wakeup: asyncio.Future[None]) -> None:

@@ -345,6 +345,10 @@ class RedisLimiter:
             reply = await connection.script(keys=self._keys, args=call)
         return [part.decode() if isinstance(part, bytes) else part for part in reply]
 
+    def take_now(self) -> Ticket | None:
+        """Never at once: the shared window is asked over the network, by `acquire`."""
+        return None
+
     async def acquire(self, *, deadline: float | None = None) -> Ticket:
         """Wait until the store may receive one more request, then take a permit.
 

@@ -5,7 +5,8 @@ call's `CallState` holds its verdict, and the pure `RetryPolicy.plan` says wheth
 and how long to wait. This module only runs that plan.
 
 The first attempt runs bare: most requests succeed at once and need none of the retry
-machinery. After one that asked for a retry, the first wait is slept here and
+machinery (the engine makes it itself, and calls `Retrier.retry` only after it asked for
+one). After one that asked for a retry, the first wait is slept here and
 ``backoff.on_predicate`` drives the attempts after it, with ``jitter=None`` and a wait
 generator that yields each plan's wait verbatim (server waits stay exact; backoff waits were
 jittered by the policy, once). The generator ends when the plan gives up, which is how
@@ -83,6 +84,15 @@ class Retrier(Generic[_C, _R]):
         result = await self._attempt(call)
         if result is not None:
             return result
+        return await self.retry(call)
+
+    async def retry(self, call: _C) -> _R | None:
+        """Go on with `call` after a first attempt that asked for a retry (made by the caller).
+
+        What `__call__` does after its first attempt: a caller that makes the first attempt
+        itself (the engine) saves a coroutine level on every suspension of every call, and
+        enters the retry machinery only when it is needed.
+        """
         wait = self._next_wait(call)
         if wait is None:
             return None

@@ -141,6 +141,15 @@ async def _read_body(response: aiohttp.ClientResponse, limit: int) -> bytes:
     # A compressed length past the limit inflates past it too: refused before reading.
     length = response.content_length
     if length is None or length <= limit:
+        content = response.content
+        if content.is_eof():
+            # The whole body came with the headers (a small answer usually does): taken as
+            # it is, without an await. Already held, it costs nothing more to take; one past
+            # the limit is refused all the same.
+            whole = content.read_nowait()
+            if len(whole) <= limit:
+                return whole
+            raise TransportError(_too_large(limit))
         body = bytearray()
         # aiohttp decompresses into the stream a bounded chunk at a time (its decompressor's
         # max_length), so a gzip bomb is counted as it inflates, never inflated whole.
@@ -150,8 +159,12 @@ async def _read_body(response: aiohttp.ClientResponse, limit: int) -> bytes:
                 break
         else:
             return bytes(body)
+    raise TransportError(_too_large(limit))
+
+
+def _too_large(limit: int) -> TransportFailure:
     detail = f"the answer is larger than max_body ({limit} bytes)"
-    raise TransportError(TransportFailure(kind=FailureKind.ANSWER_TOO_LARGE, detail=detail))
+    return TransportFailure(kind=FailureKind.ANSWER_TOO_LARGE, detail=detail)
 
 
 class Transport:

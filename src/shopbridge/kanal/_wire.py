@@ -156,8 +156,14 @@ def to_wire_mapping(record: Mapping[str, Any]) -> dict[str, Any]:
     exact digits and arrays). Only a model given as a value (``{"customer": Customer(...)}``)
     is unstructured, and a mapping that is not a `dict` is copied into one.
     """
-    if type(record) is dict and not any(_is_model(value) for value in record.values()):
-        return record
+    if type(record) is dict:
+        # A loop, not any() over a generator: this runs on every call with a mapping.
+        for value in record.values():
+            kind = type(value)
+            if kind not in _JSON_TYPES and hasattr(kind, "__attrs_attrs__"):
+                break
+        else:
+            return record
     return {
         str(key): _converter.unstructure(value) if _is_model(value) else value
         for key, value in record.items()

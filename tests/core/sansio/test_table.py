@@ -563,3 +563,43 @@ def test_decide_never_raises_and_always_returns_a_verdict(
     if verdict.wait is not None:
         assert verdict.retryable
         assert 0.0 <= verdict.wait <= MAX_SERVER_WAIT
+
+
+# Verdicts remembered by status and request
+
+
+KEYED = GENERIC.prepend(
+    Rule(name="keyed", status=(200, 299), key="blocked", action=Action.BLOCKED, reason="r"),
+    Rule(name="headed", status=409, header="location", action=Action.DONE, reason="r"),
+)
+
+
+def test_a_verdict_the_status_and_request_decide_is_made_once() -> None:
+    table = DecisionTable("plain", GENERIC_HTTP_RULES)
+    first = decide(table, response(201), UPSERT, now=NOW)
+    assert decide(table, response(201, {"x-request-id": "r"}), UPSERT, now=NOW) is first
+    assert first.action is Action.DONE
+
+
+def test_a_remembered_verdict_never_hides_a_row_that_reads_the_body_or_a_header() -> None:
+    assert decide(KEYED, response(200), UPSERT, now=NOW).action is Action.DONE
+    blocked = response(200, error=ErrorBody(key="blocked"))
+    assert decide(KEYED, blocked, UPSERT, now=NOW).rule == "keyed"
+    assert decide(KEYED, response(200), UPSERT, now=NOW).action is Action.DONE
+    assert decide(KEYED, response(409), UPSERT, now=NOW).rule != "headed"
+    assert decide(KEYED, response(409, {"location": "/x"}), UPSERT, now=NOW).rule == "headed"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    outcomes=st.lists(st.one_of(RESPONSES, FAILURES), min_size=1, max_size=6),
+    facts=st.lists(FACTS, min_size=1, max_size=3),
+)
+def test_decide_gives_what_a_fresh_table_gives_whatever_it_decided_before(
+    outcomes: list[Outcome], facts: list[RequestFacts]
+) -> None:
+    used = DecisionTable(KEYED.name, KEYED.rules)
+    for outcome in outcomes:
+        for fact in facts:
+            fresh = DecisionTable(KEYED.name, KEYED.rules)
+            assert decide(used, outcome, fact, now=NOW) == decide(fresh, outcome, fact, now=NOW)

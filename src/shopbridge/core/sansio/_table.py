@@ -237,16 +237,30 @@ class DecisionTable:
         msg = f"decision table {self.name!r} has no rule named {name!r}"
         raise KeyError(msg)
 
+    # Verdicts that the status and the request decide alone (no row on the way to the one
+    # that matched reads the body's key or a header, and no server wait is read): the second
+    # answer of a kind is one lookup. Filled by `decide` from the rows, never written by hand.
+    _plain: dict[tuple[int, str, bool, bool, bool], Verdict] = field(
+        init=False, repr=False, eq=False, factory=dict
+    )
+
     def match(self, outcome: Outcome, facts: RequestFacts) -> Rule | None:
         """The first row that matches, or ``None``."""
+        return self._first(outcome, facts)[0]
+
+    def _first(self, outcome: Outcome, facts: RequestFacts) -> tuple[Rule | None, bool]:
+        # The first matching row, and whether the rows read on the way to it (it included)
+        # looked at the status and the request only.
         if isinstance(outcome, TransportFailure):
             candidates = self._by_failure.get(outcome.kind, ())
         else:
             candidates = self._by_status.get(outcome.status, self.rules)
+        plain = True
         for rule in candidates:
+            plain = plain and rule.key is None and rule.header is None
             if rule.matches(outcome, facts):
-                return rule
-        return None
+                return rule, plain
+        return None, plain
 
     def decide(self, outcome: Outcome, facts: RequestFacts, *, now: float) -> Verdict:
         """Shorthand for ``decide(self, outcome, facts, now=now)``."""
@@ -283,6 +297,9 @@ class DecisionTable:
         return "\n".join(lines) + "\n"
 
 
+_PLAIN_CACHE_SIZE = 4096
+"""Bounds the verdicts kept by status and request: statuses times the kinds of requests."""
+
 UNMATCHED_REASON = "No rule of the decision table matched; nothing documents this outcome."
 
 
@@ -301,7 +318,19 @@ def decide(table: DecisionTable, outcome: Outcome, facts: RequestFacts, *, now: 
     """
     status = outcome.status if isinstance(outcome, HttpResponse) else None
     try:
-        rule = table.match(outcome, facts)
+        plain_key = None
+        if status is not None:
+            plain_key = (
+                status,
+                facts.method,
+                facts.idempotent,
+                facts.after_ambiguous,
+                facts.create,
+            )
+            known = table._plain.get(plain_key)
+            if known is not None:
+                return known
+        rule, plain = table._first(outcome, facts)
         if rule is None:
             return Verdict(
                 action=Action.FAIL, reason=UNMATCHED_REASON, rule="unmatched", status=status
@@ -324,6 +353,14 @@ def decide(table: DecisionTable, outcome: Outcome, facts: RequestFacts, *, now: 
             verdict = Verdict(action=rule.action, reason=rule.reason, rule=rule.name, status=status)
             if status is None or 100 <= status < 600:  # bounded: rows by statuses
                 table._verdicts[key] = verdict
+        if (
+            plain
+            and plain_key is not None
+            and not rule.action.retryable  # a retry's wait is the server's, read each time
+            and 100 <= plain_key[0] < 600
+            and len(table._plain) < _PLAIN_CACHE_SIZE
+        ):
+            table._plain[plain_key] = verdict
         return verdict
     except Exception as exc:  # noqa: BLE001 - decide() must never raise; the verdict says why
         return Verdict(

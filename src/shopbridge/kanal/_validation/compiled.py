@@ -12,6 +12,7 @@ through without calling its `Check`, and calls the check for the rest. Its behav
 from __future__ import annotations
 
 import math
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
 
 from shopbridge.kanal._validation.checks import Kind
@@ -36,18 +37,38 @@ class CompiledFields(Protocol):
     def __call__(self, data: dict[str, Any], errors: dict[str, list[str]]) -> None: ...
 
 
-_CONTAINER = "(type(v) is list or type(v) is tuple or type(v) is dict)"
+_CONTAINER = "type(v) in CONTAINERS"
 
 
-def _lookup(parts: tuple[str, ...]) -> Iterator[str]:
-    yield f"v = data.get({parts[0]!r}, M)"
-    for part in parts[1:]:
-        yield f"v = v.get({part!r}, M) if type(v) is dict else M"
+class _Objects:
+    """The nested objects a function has read so far: each read once, into a local of its own.
+
+    ``customer.phone`` and ``customer.email`` then cost one ``get`` each, not two; an object
+    that is absent or not a dict is the empty ``NONE``, whose every ``get`` is ``M``, as the
+    step-by-step lookup gives.
+    """
+
+    def __init__(self) -> None:
+        self._names: dict[tuple[str, ...], str] = {}
+
+    def lookup(self, parts: tuple[str, ...]) -> Iterator[str]:
+        """The lines that set ``v`` to the value at `parts` (``M`` when absent)."""
+        parent = "data"
+        for depth in range(1, len(parts)):
+            prefix = parts[:depth]
+            name = self._names.get(prefix)
+            if name is None:
+                name = self._names[prefix] = f"o{len(self._names)}"
+                yield f"{name} = {parent}.get({prefix[-1]!r}, M)"
+                yield f"if type({name}) is not dict:"
+                yield f"    {name} = NONE"
+            parent = name
+        yield f"v = {parent}.get({parts[-1]!r}, M)"
 
 
-def _field(index: int, rule: FieldRule) -> Iterator[str]:
+def _field(index: int, rule: FieldRule, objects: _Objects) -> Iterator[str]:
     yield f"# {rule.path}"
-    yield from _lookup(rule.parts)
+    yield from objects.lookup(rule.parts)
     if rule.required:
         yield "if v is M:"
         yield f"    add(errors, P[{index}], [REQUIRED[{index}]])"
@@ -102,9 +123,9 @@ def _accepts(rule: FieldRule) -> str | None:
     return None
 
 
-def _wildcard(index: int, rule: FieldRule) -> Iterator[str]:
+def _wildcard(index: int, rule: FieldRule, objects: _Objects) -> Iterator[str]:
     yield f"# {rule.path}"
-    yield from _lookup(rule.parts[:-1])
+    yield from objects.lookup(rule.parts[:-1])
     accept = _accepts(rule)
     if accept is not None:
         # Items that are all plainly right need no expansion; else Laravel's way, in order.
@@ -144,8 +165,11 @@ def compile_fields(
         expand: (path, displayed attribute, value) of each item a ``*`` rule covers.
     """
     body: list[str] = []
+    objects = _Objects()  # every lookup is at the function's top level: a local set once
     for index, rule in enumerate(rules):
-        body.extend(_wildcard(index, rule) if rule.wildcard else _field(index, rule))
+        body.extend(
+            _wildcard(index, rule, objects) if rule.wildcard else _field(index, rule, objects)
+        )
     function = "validate_" + "".join(ch if ch.isalnum() else "_" for ch in name)
     source = "\n".join([f"def {function}(data, errors):", *("    " + line for line in body), ""])
     namespace: dict[str, Any] = {
@@ -158,6 +182,8 @@ def compile_fields(
         "add": add,
         "apply": apply,
         "expand": expand,
+        "NONE": MappingProxyType({}),
+        "CONTAINERS": frozenset({list, tuple, dict}),
         "INF": math.inf,
         "INT64_MAX": INT64_MAX,
         "TRIM": "".join(sorted(TRIMMED)),
