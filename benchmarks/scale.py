@@ -103,6 +103,7 @@ def evalsha_calls(url: str) -> int:
 def warm() -> None:
     """Import the client in a pool's process before the clock starts (spawned: a bare one)."""
     import redis.asyncio  # noqa: F401, PLC0415 - a running ETL worker has imported it too
+
     import shopbridge.kanal  # noqa: F401, PLC0415
     from shopbridge import RedisPacing  # noqa: F401, PLC0415
 
