@@ -9,8 +9,12 @@ import datetime as dt
 import json
 import os
 import platform
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
+import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -68,6 +72,34 @@ def sandbox_server(
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@contextmanager
+def redis_server() -> Iterator[str | None]:
+    """A ``redis-server`` of this run's own (no persistence): its URL, or None if not installed."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        yield None
+        return
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with tempfile.TemporaryDirectory() as directory:
+        process = subprocess.Popen(  # noqa: S603 - a fixed binary and arguments
+            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", directory],
+            stdout=subprocess.DEVNULL,
+        )
+        try:
+            for _ in range(100):
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    break
+                except OSError:
+                    time.sleep(0.05)
+            yield f"redis://127.0.0.1:{port}/0"
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
 
 
 def sandbox_stats(base_url: str) -> dict[str, Any]:

@@ -31,24 +31,25 @@ import asyncio
 import contextlib
 import multiprocessing
 import os
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiohttp
 import orjson
 
-from harness import API_KEY, STORE_ID, order, pin, sandbox_process, sandbox_stats, write_section
+from harness import (
+    API_KEY,
+    STORE_ID,
+    order,
+    pin,
+    redis_server,
+    sandbox_process,
+    sandbox_stats,
+    write_section,
+)
 from shopbridge.kanal import AsyncKanal
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
 
 RECORDS = 600
 LIMIT = 60
@@ -182,34 +183,6 @@ async def unknown_window(base_url: str, concurrency: int) -> tuple[int, dict[str
     return report.not_done, dict(report.learned_windows)
 
 
-@contextmanager
-def redis_url() -> Iterator[str | None]:
-    """A ``redis-server`` of this run's own, or None when it is not installed."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        yield None
-        return
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    with tempfile.TemporaryDirectory() as directory:
-        process = subprocess.Popen(  # noqa: S603 - a fixed binary and arguments
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", directory],
-            stdout=subprocess.DEVNULL,
-        )
-        try:
-            for _ in range(100):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    time.sleep(0.05)
-            yield f"redis://127.0.0.1:{port}/0"
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 32])
@@ -219,7 +192,7 @@ def main() -> None:
     rows = []
     unknown_rows = []
     stack = contextlib.ExitStack()
-    url = stack.enter_context(redis_url())
+    url = stack.enter_context(redis_server())
     pool = stack.enter_context(
         ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"))
     )

@@ -27,21 +27,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from harness import API_KEY, STORE_ID, order, sandbox_process, sandbox_stats, write_section
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
+from harness import (
+    API_KEY,
+    STORE_ID,
+    order,
+    redis_server,
+    sandbox_process,
+    sandbox_stats,
+    write_section,
+)
 
 RECORDS = 600
 LIMIT = 60
@@ -50,39 +50,6 @@ CONCURRENCY = 8
 IDEAL = (RECORDS / LIMIT - 1) * WINDOW
 GOAL = 0.98
 SECTION = "## Many processes, one store: 600 records at 60 per 2 s, alone and shared"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextmanager
-def redis_server() -> Iterator[str]:
-    """A ``redis-server`` of this run's own, no persistence; yields its URL."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        sys.exit("redis-server is not installed (apt-get install redis-server)")
-    port = free_port()
-    with tempfile.TemporaryDirectory() as directory:
-        process = subprocess.Popen(  # noqa: S603 - a fixed binary and arguments
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", directory],
-            stdout=subprocess.DEVNULL,
-        )
-        try:
-            url = f"redis://127.0.0.1:{port}/0"
-            for _ in range(100):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    time.sleep(0.05)
-            yield url
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
 
 
 def evalsha_calls(url: str) -> int:
@@ -176,6 +143,8 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     with redis_server() as url:
+        if url is None:
+            sys.exit("redis-server is not installed (apt-get install redis-server)")
         for processes in args.processes:
             for mode, redis_url in (("alone", None), ("shared (Redis)", url)):
                 result = scenario(processes, redis_url)
