@@ -36,8 +36,8 @@ def typecheck(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Run the benchmarks; ``nox -s bench -- --write`` updates benchmarks/RESULTS.md."""
-    session.install("-e", ".")
-    for script in ("overhead.py", "pacing.py", "memory.py"):
+    session.install("-e", ".[redis]")  # pacing.py and scale.py pace through Redis too
+    for script in ("overhead.py", "pacing.py", "memory.py", "scale.py"):
         session.run("python", f"benchmarks/{script}", *session.posargs)
 
 
