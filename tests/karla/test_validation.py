@@ -205,3 +205,12 @@ def test_the_compiled_reading_is_readable_python(name: str) -> None:
 
 def test_each_schema_is_compiled_once() -> None:
     assert compiled(schemas.ORDER_UPSERT) is compiled(schemas.ORDER_UPSERT)
+
+
+def test_an_integer_beyond_float_range_is_refused_as_pydantic_refuses_it() -> None:
+    # pydantic v2: ``float_type``, "Input should be a valid number"; it once raised
+    # OverflowError here instead, a traceback for a user's mistake.
+    body = {**VALID_UPSERT, "order": {**VALID_UPSERT["order"], "total_order_price": 2**1024}}
+    expected = {"order.total_order_price": ["Input should be a valid number"]}
+    assert rules.validate(schemas.ORDER_UPSERT, body) == expected
+    assert reference_validate(schemas.ORDER_UPSERT, body) == expected

@@ -150,7 +150,10 @@ def _rust_float(text: str) -> float | None:
 def as_float(value: Any) -> float | Refusal:
     """``float`` in lax mode: numbers, booleans and numeric strings (``nan`` and ``inf`` too)."""
     if isinstance(value, int | float | Decimal):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an int beyond float range: pydantic says it is no number
+            return _FLOAT_TYPE
     if isinstance(value, str):
         number = _rust_float(value.strip())
         if number is None:
