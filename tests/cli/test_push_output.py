@@ -219,6 +219,20 @@ def test_resume_command_adds_the_checkpoint_and_never_echoes_the_key(tmp_path: P
     assert shlex.split(given)[-2:] == ["--checkpoint", "c"]
 
 
+def test_resume_command_never_echoes_a_redis_password(tmp_path: Path) -> None:
+    checkpoint = tmp_path / "c.json"
+    args = ["push", "kanal", "orders", "o.jsonl", "--pacing", "redis://:s3cret-pw@10.0.0.5/0"]
+    command = resume_command(args, checkpoint)
+    assert "s3cret-pw" not in command
+    assert shlex.split(command) == [
+        "shopbridge", "push", "kanal", "orders", "o.jsonl", "--checkpoint", str(checkpoint),
+    ]  # fmt: skip
+    joined = resume_command(["push", "--pacing=rediss://u:s3cret-pw@h/0"], checkpoint)
+    assert "s3cret-pw" not in joined
+    plain = resume_command(["push", "--pacing", "redis://10.0.0.5/0"], checkpoint)
+    assert "redis://10.0.0.5/0" in plain  # no password: kept, the command runs as it was
+
+
 def _wait_for_requests(sandbox: KanalSandbox, count: int, process: subprocess.Popen[str]) -> None:
     for _ in range(600):
         if sandbox.stats.requests >= count or process.poll() is not None:

@@ -49,3 +49,14 @@ def test_a_pacing_url_that_is_not_redis_is_a_usage_error(tmp_path: Path) -> None
     )
     assert result.exit_code == 2
     assert "redis://" in result.output
+
+
+def test_a_redis_password_never_shows_even_when_redis_is_out_of_reach(tmp_path: Path) -> None:
+    # Nothing listens on port 1: the push paces alone, says so, and loses nothing.
+    source = write_jsonl(tmp_path / "orders.jsonl", [order(n) for n in range(5)])
+    url = "redis://:s3cret-pw@127.0.0.1:1/0"
+    args = ["push", "kanal", "orders", str(source), "--sandbox", "--pacing", url, "-v"]
+    result = CliRunner().invoke(main, args, env={"COLUMNS": "200"}, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "did not answer" in result.output  # the outage's one WARNING
+    assert "s3cret-pw" not in result.output

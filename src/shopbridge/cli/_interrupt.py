@@ -17,6 +17,7 @@ import shlex
 import signal
 import sys
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from shopbridge.core.bulk._files import CheckpointState
 
@@ -46,6 +47,10 @@ EXIT_TERMINATED = 143
 _SECRET_OPTIONS = frozenset({"--api-key"})
 """Options whose value must not be echoed: the resume command takes the key from the env."""
 
+_URL_OPTIONS = frozenset({"--pacing"})
+"""Options whose value is a URL that may hold a password: not echoed when it does (the resume
+command then takes it from ``SHOPBRIDGE_PACING``)."""
+
 
 def default_checkpoint(dead_letter: Path) -> Path:
     """The checkpoint kept beside `dead_letter` when ``--checkpoint`` is not given.
@@ -63,16 +68,24 @@ def resume_command(argv: Sequence[str], checkpoint: Path, *, prog: str = "shopbr
     """The command line that resumes the push run as `argv`, from `checkpoint`.
 
     The arguments as given, with ``--checkpoint`` added when it was not, and ``--api-key``
-    dropped: the key is never echoed (set ``KANAL_API_KEY`` / ``KARLA_API_KEY`` instead).
+    dropped: the key is never echoed (set ``KANAL_API_KEY`` / ``KARLA_API_KEY`` instead). So is
+    a ``--pacing`` URL with a password (set ``SHOPBRIDGE_PACING`` instead).
     """
     args: list[str] = []
     skip = False
     has_checkpoint = False
-    for arg in argv:
+    items = list(argv)
+    for index, arg in enumerate(items):
         if skip:
             skip = False
             continue
-        name = arg.split("=", 1)[0]
+        name, equals, value = arg.partition("=")
+        if name in _URL_OPTIONS:
+            if not equals:
+                value = items[index + 1] if index + 1 < len(items) else ""
+            if urlsplit(value).password is not None:
+                skip = not equals
+                continue
         if name in _SECRET_OPTIONS:
             skip = "=" not in arg
             continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import click
 
@@ -326,7 +327,10 @@ def _push_job(
         output="json" if as_json else "quiet" if quiet else "auto",
         **options,
     )
-    redactor = Redactor([job.api_key], user=job.username or job.scope)
+    # A Redis password in --pacing is a secret too: hidden wherever an error might show it.
+    password = urlsplit(job.pacing).password if job.pacing else None
+    secrets = [job.api_key] if password is None else [job.api_key, password]
+    redactor = Redactor(secrets, user=job.username or job.scope)
     with log_to_stderr(verbose, quiet=quiet):
         status = _run_job(job.run(stdout_console()), redactor)
     sys.exit(status)
