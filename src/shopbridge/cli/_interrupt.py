@@ -52,6 +52,16 @@ _URL_OPTIONS = frozenset({"--pacing"})
 command then takes it from ``SHOPBRIDGE_PACING``)."""
 
 
+def url_password(url: str | None) -> str | None:
+    """The password in `url` (a ``--pacing`` Redis URL), a secret like the API key."""
+    return urlsplit(url).password if url else None
+
+
+def _hidden(name: str, value: str) -> bool:
+    """Whether option `name` with `value` must not be echoed."""
+    return name in _SECRET_OPTIONS or (name in _URL_OPTIONS and url_password(value) is not None)
+
+
 def default_checkpoint(dead_letter: Path) -> Path:
     """The checkpoint kept beside `dead_letter` when ``--checkpoint`` is not given.
 
@@ -80,14 +90,10 @@ def resume_command(argv: Sequence[str], checkpoint: Path, *, prog: str = "shopbr
             skip = False
             continue
         name, equals, value = arg.partition("=")
-        if name in _URL_OPTIONS:
-            if not equals:
-                value = items[index + 1] if index + 1 < len(items) else ""
-            if urlsplit(value).password is not None:
-                skip = not equals
-                continue
-        if name in _SECRET_OPTIONS:
-            skip = "=" not in arg
+        if not equals:  # the value, if any, is the next argument
+            value = items[index + 1] if index + 1 < len(items) else ""
+        if _hidden(name, value):
+            skip = not equals
             continue
         has_checkpoint = has_checkpoint or name == "--checkpoint"
         args.append(arg)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import click
 
@@ -307,7 +306,7 @@ def _push_job(
 ) -> None:
     # The job, rich and the clients are imported only now, once the options are read.
     from shopbridge.cli._console import stdout_console  # noqa: PLC0415
-    from shopbridge.cli._interrupt import default_checkpoint  # noqa: PLC0415
+    from shopbridge.cli._interrupt import default_checkpoint, url_password  # noqa: PLC0415
     from shopbridge.cli._logs import log_to_stderr  # noqa: PLC0415
     from shopbridge.cli._push import PushJob, default_dead_letter  # noqa: PLC0415
     from shopbridge.core.sansio._redaction import Redactor  # noqa: PLC0415
@@ -328,7 +327,7 @@ def _push_job(
         **options,
     )
     # A Redis password in --pacing is a secret too: hidden wherever an error might show it.
-    password = urlsplit(job.pacing).password if job.pacing else None
+    password = url_password(job.pacing)
     secrets = [job.api_key] if password is None else [job.api_key, password]
     redactor = Redactor(secrets, user=job.username or job.scope)
     with log_to_stderr(verbose, quiet=quiet):

@@ -99,7 +99,7 @@ class RateWindow:
         self._probes = 0
         self._spacing = _FIRST_SPACING
         self._next_probe = 0.0  # a spaced probe may go from this time on
-        self._last_until = math.inf  # the end of the last window a 429 named (none yet)
+        self._last_until: float | None = None  # the end of the last window a 429 named
         self._exact_anchor = 0  # seq of the last request seen first in its window
         self._prev_share = 1.0
         self._begin(anchor=0, first=1, start_high=None, start_low=None, remaining=None)
@@ -404,7 +404,12 @@ class RateWindow:
             if sent_at is not None and self._start_high is not None:
                 self._low = max(self._low, sent_at - self._start_high)
             self._relearn()
-        elif self.assumed and sent_at is not None and self._last_until <= sent_at:
+        elif (
+            self.assumed
+            and sent_at is not None
+            and self._last_until is not None
+            and self._last_until <= sent_at
+        ):
             # Refused after the last end a 429 named: a later window, which began no earlier
             # than that end and lasts the length. The server counts whole seconds, so a named
             # end is up to a second late: the length is below the two ends' gap plus one. The
@@ -412,7 +417,7 @@ class RateWindow:
             # first), whose 429s cannot bound the length from a start.
             self._high = min(self._high, until - self._last_until + 1.0)
             self._relearn()
-        self._last_until = until if math.isinf(self._last_until) else max(self._last_until, until)
+        self._last_until = until if self._last_until is None else max(self._last_until, until)
         self._end = until
         self._lowest(0)
         if self.limit is not None:
